@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.stripe",
     "tests.fixtures.retell",
     "tests.fixtures.boc",
+    "tests.fixtures.api",
 ]

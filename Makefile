@@ -1,0 +1,33 @@
+# CareXPS Billing Admin backend. Each target sets itself up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test serve lint bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . \
+		|| $(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+demo: $(STAMP)  ## the whole product on local parts
+	$(PY) -m billing demo
+
+test: $(STAMP)  ## lint + every test on a real PostgreSQL and the stand-ins
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+serve: $(STAMP)  ## the API on http://127.0.0.1:7071 with local data and stand-ins
+	$(PY) -m billing serve-local --port 7071
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+bench: $(STAMP)
+	for b in bench/*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .ruff_cache

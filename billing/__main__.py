@@ -1,0 +1,6 @@
+"""`python -m billing`."""
+import sys
+
+from billing.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""PostgreSQL adapter: pool, RLS sessions, migrations, local cluster."""

@@ -1,0 +1,60 @@
+"""Composition root: builds the process-wide dependencies once, lazily.
+
+Used by ``functions/`` and ``billing.cli`` alike. Nothing is built at import.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from billing.adapters.clock import SystemClock
+from billing.adapters.postgres.sessions import Database
+from billing.config import Settings, get_settings
+from billing.domain.errors import UpstreamUnavailable
+from billing.ports import Clock
+
+
+@dataclass
+class Deps:
+    """What handlers and use cases are given; tests build their own."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def build_deps(settings: Settings, *, clock: Clock | None = None) -> Deps:
+    """Build dependencies for the given settings (tests and CLI call this directly)."""
+    if not settings.database_url:
+        raise UpstreamUnavailable(
+            "DATABASE_URL is not configured.", code="database_not_configured"
+        )
+    db = Database(settings.database_url, max_size=settings.db_pool_max_size)
+    return Deps(settings=settings, db=db, clock=clock or SystemClock())
+
+
+_override: list[Deps] = []
+
+
+@lru_cache(maxsize=1)
+def _process_deps() -> Deps:
+    return build_deps(get_settings())
+
+
+def get_deps() -> Deps:
+    """The process-wide dependencies (built on first use), or the ones in ``use_deps``."""
+    return _override[-1] if _override else _process_deps()
+
+
+@contextmanager
+def use_deps(deps: Deps) -> Iterator[Deps]:
+    """Serve requests with ``deps`` inside the block (tests, demo, local server)."""
+    _override.append(deps)
+    try:
+        yield deps
+    finally:
+        _override.remove(deps)

@@ -1,0 +1,95 @@
+"""The `billing` command: migrate, serve, demo and the operator commands."""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+
+from billing.domain.errors import BillingError
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from billing.adapters.postgres.migrations import migrate
+
+    url = args.database_url or os.environ.get("DATABASE_URL")
+    if not url:
+        print("billing migrate: no database. Pass --database-url or set DATABASE_URL.",
+              file=sys.stderr)
+        return 2
+    result = migrate(url, local=args.local)
+    for name in result.applied:
+        print(f"applied {name}")
+    print(f"{len(result.applied)} applied, {len(result.skipped)} already applied")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import importlib
+
+    server = importlib.import_module("functions._local_server").make_local_server(args.port)
+    print(f"Billing API on http://127.0.0.1:{server.server_port}/api/billing (Ctrl-C stops)",
+          flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def cmd_serve_local(args: argparse.Namespace) -> int:
+    from billing.devenv import local_database
+
+    with local_database() as url:
+        os.environ["DATABASE_URL"] = url
+        return cmd_serve(args)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from billing.demo import run_demo
+
+    return run_demo(json_output=args.json)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog="billing", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("migrate", help="apply database migrations")
+    p.add_argument("--local", action="store_true",
+                   help="also apply infra/supabase/local (local runs and tests only)")
+    p.add_argument("--database-url", help="defaults to DATABASE_URL")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("serve", help="serve the HTTP API on 127.0.0.1")
+    p.add_argument("--port", type=int, default=7071)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("serve-local", help="`make serve`: local database, data, stand-ins, API")
+    p.add_argument("--port", type=int, default=7071)
+    p.set_defaults(func=cmd_serve_local)
+
+    p = sub.add_parser("demo", help="the whole product on local parts")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `billing` console script and `python -m billing`."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except BillingError as exc:
+        print(f"billing {args.command}: {exc.detail} [{exc.code}]", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,9 @@
+"""Azure Functions entry point: composition only (no I/O at import)."""
+import azure.functions as func
+
+from functions import health, meta
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+
+for blueprint in (health.bp, meta.bp):
+    app.register_functions(blueprint)
