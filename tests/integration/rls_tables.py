@@ -17,6 +17,10 @@ SEED_SQL = [
     " billing_period_end, subtotal_cad, total_amount_cad)"
     " values (%(invoice)s, %(customer)s, '2026-10-01', '2026-10-31', 10, 10)",
     "insert into billing_audit_log (actor_type, action) values ('system', 'BILLING_SEED')",
+    "insert into usage_records (source, external_id, agent_id, started_at)"
+    " values ('retell_chat', 'chat_seed', 'agent_seed', '2026-10-05T12:00:00Z')",
+    "insert into fx_rates (rate_date, source, usd_cad) values ('2026-10-30', 'bank_of_canada', 1.39)",
+    "insert into usage_sync_cursors (source, high_water_mark) values ('retell_chat', now())",
 ]
 
 # table -> {operation: sql}. Statements may use %(customer)s, %(invoice)s, %(uniq)s.
@@ -58,6 +62,36 @@ TABLES: dict[str, dict[str, str]] = {
         "update": "update billing_audit_log set details = '{}'",
         "delete": "delete from billing_audit_log",
     },
+    "billing_rate_cards": {
+        "select": "select id from billing_rate_cards",
+        "insert": "insert into billing_rate_cards (effective_from, usd_per_segment,"
+                  " usd_per_minute, prompt_segments, segment_rules)"
+                  " values ('2030-01-01', 0.01, 0.03, 4, 'standard')",
+        "update": "update billing_rate_cards set prompt_segments = 5",
+        "delete": "delete from billing_rate_cards",
+    },
+    "usage_records": {
+        "select": "select id from usage_records",
+        "insert": "insert into usage_records (source, external_id, started_at)"
+                  " values ('retell_call', %(uniq)s, now())",
+        "update": "update usage_records set invoice_id = %(invoice)s"
+                  " where external_id = 'chat_seed'",
+        "delete": "delete from usage_records",
+    },
+    "fx_rates": {
+        "select": "select rate_date from fx_rates",
+        "insert": "insert into fx_rates (rate_date, source, usd_cad)"
+                  " values ('2026-10-29', 'bank_of_canada', 1.38)",
+        "update": "update fx_rates set usd_cad = 1.4",
+        "delete": "delete from fx_rates",
+    },
+    "usage_sync_cursors": {
+        "select": "select source from usage_sync_cursors",
+        "insert": "insert into usage_sync_cursors (source, high_water_mark)"
+                  " values ('retell_call', now())",
+        "update": "update usage_sync_cursors set high_water_mark = now()",
+        "delete": "delete from usage_sync_cursors",
+    },
 }
 
 ALL = {"select", "insert", "update", "delete"}
@@ -70,6 +104,10 @@ ADMIN_ALLOWED: dict[str, set[str]] = {
     "invoice_records": ALL,
     "billing_settings": {"select", "update"},
     "billing_audit_log": ADMIN_ONLY_READ_APPEND,
+    "billing_rate_cards": {"select"},
+    "usage_records": {"select", "update"},
+    "fx_rates": {"select", "insert"},
+    "usage_sync_cursors": {"select"},
 }
 SERVICE_ALLOWED: dict[str, set[str]] = {
     "billing_customers": ALL,
@@ -77,4 +115,8 @@ SERVICE_ALLOWED: dict[str, set[str]] = {
     "invoice_records": ALL,
     "billing_settings": {"select", "insert", "update"},
     "billing_audit_log": ADMIN_ONLY_READ_APPEND,
+    "billing_rate_cards": ALL,
+    "usage_records": ALL,
+    "fx_rates": ALL,
+    "usage_sync_cursors": ALL,
 }
