@@ -19,7 +19,8 @@ SEED_SQL = [
     "insert into billing_audit_log (actor_type, action) values ('system', 'BILLING_SEED')",
     "insert into usage_records (source, external_id, agent_id, started_at)"
     " values ('retell_chat', 'chat_seed', 'agent_seed', '2026-10-05T12:00:00Z')",
-    "insert into fx_rates (rate_date, source, usd_cad) values ('2026-10-30', 'bank_of_canada', 1.39)",
+    "insert into fx_rates (rate_date, source, usd_cad, observed_on)"
+    " values ('2026-10-30', 'bank_of_canada', 1.39, '2026-10-30')",
     "insert into usage_sync_cursors (source, high_water_mark) values ('retell_chat', now())",
 ]
 
@@ -80,8 +81,8 @@ TABLES: dict[str, dict[str, str]] = {
     },
     "fx_rates": {
         "select": "select rate_date from fx_rates",
-        "insert": "insert into fx_rates (rate_date, source, usd_cad)"
-                  " values ('2026-10-29', 'bank_of_canada', 1.38)",
+        "insert": "insert into fx_rates (rate_date, source, usd_cad, observed_on)"
+                  " values ('2026-10-29', 'bank_of_canada', 1.38, '2026-10-29')",
         "update": "update fx_rates set usd_cad = 1.4",
         "delete": "delete from fx_rates",
     },

@@ -54,10 +54,13 @@ create index usage_records_invoice_idx on public.usage_records (invoice_id)
 create trigger usage_records_updated_at before update on public.usage_records
   for each row execute function public.billing_touch_updated_at();
 
+-- rate_date: the day asked for; observed_on: the Bank of Canada observation used
+-- (the last one on or before rate_date: weekends and holidays have none).
 create table public.fx_rates (
   rate_date date not null,
   source text not null,
   usd_cad numeric(12, 6) not null,
+  observed_on date not null,
   fetched_at timestamptz not null default now(),
   primary key (rate_date, source),
   constraint valid_fx_rate check (usd_cad > 0),
