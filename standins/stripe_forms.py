@@ -7,7 +7,8 @@ refusing unknown parameters the way Stripe does.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import parse_qsl
 
 from standins.stripe_errors import invalid_parameter, missing_parameter, unknown_parameter

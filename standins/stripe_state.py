@@ -7,8 +7,9 @@ import secrets
 import string
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from standins.stripe_errors import ApiError, no_such
 
@@ -32,6 +33,7 @@ class StripeState:
         with self.lock:
             self.objects: dict[str, dict[str, Any]] = {}
             self.deleted: dict[str, dict[str, Any]] = {}
+            self.extra: dict[str, dict[str, Any]] = {}
             self._order: dict[str, int] = {}
             self._seq = itertools.count()
 
@@ -103,7 +105,7 @@ class Ctx:
     state: StripeState
     livemode: bool
     base_url: str
-    request_id: str
+    request_id: str | None
     idempotency_key: str | None = None
     api_version: str = API_VERSION
     events: list[dict[str, Any]] = field(default_factory=list)

@@ -1,0 +1,141 @@
+"""Control endpoints under ``/_standin`` (JSON in, JSON out), for tests and the demo.
+
+    POST   /_standin/reset                      forget everything
+    GET    /_standin/requests?method=&path=     the API request log (path: regex)
+    GET|POST|DELETE /_standin/faults            list / arm {kind, times, path, method,
+                                                delay_ms, retry_after} / disarm all
+    PUT    /_standin/api_keys                   {"keys": [...] | null} restrict valid keys
+    GET|POST /_standin/webhooks                 list / register {url, secret, enabled_events}
+    PUT    /_standin/webhooks/mode              {"mode": "auto" | "queued"}
+    GET    /_standin/events?type=               events, oldest first
+    POST   /_standin/events/flush               {"order": [ids]?, "duplicate": bool}
+    POST   /_standin/events/{id}/deliver        {"times": n}  resend / duplicate
+    GET    /_standin/deliveries                 delivery log (after the worker drained)
+    POST   /_standin/invoices/{id}/{customer_paid|payment_failed|overdue}
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+from standins import stripe_invoice_actions as actions
+from standins.stripe_api import Reply, Request, json_reply
+from standins.stripe_errors import ApiError
+from standins.stripe_state import Ctx
+
+if TYPE_CHECKING:
+    from standins.stripe_server import StripeStandinApp
+
+PREFIX = "/_standin"
+
+
+class NotFound(Exception):
+    """The control names an object the stand-in does not have."""
+
+Control = Callable[["StripeStandinApp", dict[str, Any], dict[str, str], tuple[str, ...]], Any]
+INVOICE_ACTIONS = {
+    "customer_paid": actions.customer_paid,
+    "payment_failed": actions.payment_failed,
+    "overdue": actions.overdue,
+}
+
+
+def _reset(app: StripeStandinApp, body: dict, query: dict, args: tuple) -> Any:
+    app.reset()
+    return {"reset": True}
+
+
+def _requests(app: StripeStandinApp, body: dict, query: dict, args: tuple) -> Any:
+    method, path = query.get("method"), query.get("path")
+    return [
+        e for e in app.api.log()
+        if (method is None or e["method"] == method.upper())
+        and (path is None or re.search(path, e["path"]))
+    ]
+
+
+def _set_keys(app: StripeStandinApp, body: dict, query: dict, args: tuple) -> Any:
+    keys = body.get("keys")
+    app.api.valid_keys = None if keys is None else set(keys)
+    return {"keys": keys}
+
+
+def _register(app: StripeStandinApp, body: dict, query: dict, args: tuple) -> Any:
+    return app.webhooks.register(body["url"], body["secret"], body.get("enabled_events"))
+
+
+def _mode(app: StripeStandinApp, body: dict, query: dict, args: tuple) -> Any:
+    app.webhooks.set_mode(body["mode"])
+    return {"mode": body["mode"]}
+
+
+def _events(app: StripeStandinApp, body: dict, query: dict, args: tuple) -> Any:
+    wanted = query.get("type")
+    return [e for e in app.webhooks.events.values() if wanted is None or e["type"] == wanted]
+
+
+def _flush(app: StripeStandinApp, body: dict, query: dict, args: tuple) -> Any:
+    return app.webhooks.flush(body.get("order"), bool(body.get("duplicate")))
+
+
+def _deliver(app: StripeStandinApp, body: dict, query: dict, args: tuple) -> Any:
+    if args[0] not in app.webhooks.events:
+        raise NotFound(f"no event {args[0]}")
+    return app.webhooks.deliver(args[0], int(body.get("times", 1)))
+
+
+def _deliveries(app: StripeStandinApp, body: dict, query: dict, args: tuple) -> Any:
+    app.webhooks.drain()
+    return list(app.webhooks.deliveries)
+
+
+def _invoice_action(app: StripeStandinApp, body: dict, query: dict, args: tuple) -> Any:
+    invoice_id, action = args
+    with app.state.lock:
+        invoice = app.state.objects.get(invoice_id)
+        if invoice is None or invoice["object"] != "invoice":
+            raise NotFound(f"no invoice {invoice_id}")
+        ctx = Ctx(app.state, invoice["livemode"], app.base_url, request_id=None)
+        result = json.loads(json.dumps(INVOICE_ACTIONS[action](ctx, invoice_id)))
+    app.webhooks.publish(ctx.events)
+    return result
+
+
+ROUTES: list[tuple[str, str, Control]] = [
+    ("POST", r"/reset", _reset),
+    ("GET", r"/requests", _requests),
+    ("GET", r"/faults", lambda app, b, q, a: app.faults.armed()),
+    ("POST", r"/faults", lambda app, b, q, a: vars(app.faults.add(**b))),
+    ("DELETE", r"/faults", lambda app, b, q, a: app.faults.clear() or []),
+    ("PUT", r"/api_keys", _set_keys),
+    ("GET", r"/webhooks", lambda app, b, q, a: [vars(e) for e in app.webhooks.endpoints]),
+    ("POST", r"/webhooks", _register),
+    ("PUT", r"/webhooks/mode", _mode),
+    ("GET", r"/events", _events),
+    ("POST", r"/events/flush", _flush),
+    ("POST", r"/events/([^/]+)/deliver", _deliver),
+    ("GET", r"/deliveries", _deliveries),
+    ("POST", r"/invoices/([^/]+)/(customer_paid|payment_failed|overdue)", _invoice_action),
+]
+
+
+def handle(app: StripeStandinApp, req: Request) -> Reply:
+    """Dispatch one control request; bad input is a 400, an unknown id a 404."""
+    sub = req.path[len(PREFIX):]
+    found = [(c, m) for verb, pattern, c in ROUTES if verb == req.method and (m := re.fullmatch(pattern, sub))]
+    if not found:
+        return json_reply(404, {"error": f"no control {req.method} {req.path}"})
+    control, match = found[0]
+    query = {k: v[-1] for k, v in parse_qs(req.query).items()}
+    try:
+        body = json.loads(req.body or b"{}")
+        return json_reply(200, control(app, body, query, match.groups()))
+    except NotFound as exc:
+        return json_reply(404, {"error": str(exc)})
+    except ApiError as exc:
+        return json_reply(exc.status, exc.body())
+    except (KeyError, ValueError, TypeError) as exc:
+        return json_reply(400, {"error": f"{type(exc).__name__}: {exc}"})
