@@ -6,6 +6,7 @@ from __future__ import annotations
 SEED_IDS = {
     "customer": "11111111-1111-1111-1111-111111111111",
     "invoice": "22222222-2222-2222-2222-222222222222",
+    "batch": "44444444-4444-4444-4444-444444444444",
 }
 
 SEED_SQL = [
@@ -17,6 +18,10 @@ SEED_SQL = [
     " billing_period_end, subtotal_cad, total_amount_cad)"
     " values (%(invoice)s, %(customer)s, '2026-10-01', '2026-10-31', 10, 10)",
     "insert into billing_audit_log (actor_type, action) values ('system', 'BILLING_SEED')",
+    "insert into invoice_batches (id, period_start, period_end, mode)"
+    " values (%(batch)s, '2026-10-01', '2026-10-31', 'draft')",
+    "insert into invoice_batch_items (batch_id, billing_customer_id, status)"
+    " values (%(batch)s, %(customer)s, 'succeeded')",
     "insert into usage_records (source, external_id, agent_id, started_at)"
     " values ('retell_chat', 'chat_seed', 'agent_seed', '2026-10-05T12:00:00Z')",
     "insert into fx_rates (rate_date, source, usd_cad, observed_on)"
@@ -63,6 +68,21 @@ TABLES: dict[str, dict[str, str]] = {
         "update": "update billing_audit_log set details = '{}'",
         "delete": "delete from billing_audit_log",
     },
+    "invoice_batches": {
+        "select": "select id from invoice_batches",
+        "insert": "insert into invoice_batches (period_start, period_end, mode)"
+                  " values ('2026-10-01', '2026-10-31', 'draft')",
+        "update": "update invoice_batches set total = 3 where id = %(batch)s",
+        "delete": "delete from invoice_batches where id = %(batch)s",
+    },
+    "invoice_batch_items": {
+        "select": "select batch_id from invoice_batch_items",
+        "insert": "insert into invoice_batch_items (batch_id, billing_customer_id)"
+                  " select id, %(customer)s from invoice_batches where id = %(batch)s"
+                  " on conflict (batch_id, billing_customer_id) do update set attempts = 1",
+        "update": "update invoice_batch_items set attempts = 2",
+        "delete": "delete from invoice_batch_items",
+    },
     "billing_rate_cards": {
         "select": "select id from billing_rate_cards",
         "insert": "insert into billing_rate_cards (effective_from, usd_per_segment,"
@@ -101,6 +121,8 @@ ADMIN_ONLY_READ_APPEND = {"select", "insert"}
 # table -> operations allowed for a billing admin / for service_role
 ADMIN_ALLOWED: dict[str, set[str]] = {
     "billing_customers": ALL,
+    "invoice_batches": ALL,
+    "invoice_batch_items": ALL,
     "billing_customer_agents": ALL,
     "invoice_records": ALL,
     "billing_settings": {"select", "update"},
@@ -112,6 +134,8 @@ ADMIN_ALLOWED: dict[str, set[str]] = {
 }
 SERVICE_ALLOWED: dict[str, set[str]] = {
     "billing_customers": ALL,
+    "invoice_batches": ALL,
+    "invoice_batch_items": ALL,
     "billing_customer_agents": ALL,
     "invoice_records": ALL,
     "billing_settings": {"select", "insert", "update"},
