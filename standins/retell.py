@@ -25,16 +25,16 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import httpx
 
+from standins.retell_handler import RetellHandler
 from standins.retell_seed import AGENTS_BY_ID, Agent, build_month, call_record, chat_record
-from standins.retell_store import BadRequest, RetellStore
+from standins.retell_store import RecordedRequest, RetellStore
 
 DEFAULT_API_KEY = "key_standin_retell"
-_INVALID_JSON = object()
 WEBHOOK_EVENTS = {"call_started", "call_ended", "call_analyzed",
                   "chat_started", "chat_ended", "chat_analyzed"}
 
@@ -46,14 +46,6 @@ class _Fault:
     path: str | None
     retry_after: int | None
     drop: bool
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    method: str
-    path: str
-    body: Any
-    authorized: bool
 
 
 @dataclass
@@ -78,7 +70,7 @@ class RetellStandin:
         self._latency: tuple[float, str | None] = (0.0, None)
         self._traffic = _Traffic()
         self._rng = random.Random(seed)
-        self._server = ThreadingHTTPServer((host, port), _Handler)
+        self._server = ThreadingHTTPServer((host, port), RetellHandler)
         self._server.daemon_threads = True
         self._server.block_on_close = False
         self._server.standin = self  # type: ignore[attr-defined]
@@ -170,115 +162,31 @@ class RetellStandin:
             return min(c["start_timestamp"] for c in self.seed.calls + self.seed.chats)
         return start if isinstance(start, int) else int(start.timestamp() * 1000)
 
-    def _take_fault(self, path: str) -> _Fault | None:
+    def take_fault(self, path: str) -> _Fault | None:
         for fault in self._faults:
             if fault.count > 0 and (fault.path is None or path.startswith(fault.path)):
                 fault.count -= 1
                 return fault
         return None
 
-    def _enter(self, path: str) -> None:
+    def begin_request(self, request: RecordedRequest) -> None:
+        """Log a request, count it in flight, and apply any latency."""
+        self.requests.append(request)
         with self._traffic.lock:
             self._traffic.in_flight += 1
             self._traffic.max_in_flight = max(self._traffic.max_in_flight,
                                               self._traffic.in_flight)
         seconds, prefix = self._latency
-        if seconds and (prefix is None or path.startswith(prefix)):
+        if seconds and (prefix is None or request.path.startswith(prefix)):
             time.sleep(seconds)
 
-    def _leave(self) -> None:
+    def end_request(self) -> None:
         with self._traffic.lock:
             self._traffic.in_flight -= 1
 
 
 def _agent(agent_id: str) -> Agent:
     return AGENTS_BY_ID.get(agent_id) or Agent(agent_id, "Test Clinic", "en", True, True)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "RetellStandin/1"
-    timeout = 30
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silent: the request log is ``RetellStandin.requests``."""
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def _serve(self, method: str) -> None:
-        standin: RetellStandin = self.server.standin  # type: ignore[attr-defined]
-        body = self._read_json()
-        if self.path.startswith("/__standin/"):
-            return self._control(standin, body)
-        authorized = self.headers.get("Authorization") == f"Bearer {standin.api_key}"
-        standin.requests.append(RecordedRequest(method, self.path, body, authorized))
-        standin._enter(self.path)
-        try:
-            fault = standin._take_fault(self.path)
-            if fault and fault.drop:
-                self.close_connection = True
-            elif fault:
-                headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
-                self._send(fault.status, _error(fault.status), headers)
-            elif not authorized:
-                self._send(401, {"status": "error", "message": "Invalid API key"})
-            else:
-                self._route(standin, method, body)
-        finally:
-            standin._leave()
-
-    def _route(self, standin: RetellStandin, method: str, body: Any) -> None:
-        try:
-            if body is _INVALID_JSON:
-                raise BadRequest("request body is not valid JSON")
-            if method == "POST" and self.path in ("/v3/list-calls", "/v3/list-chats"):
-                kind = "call" if self.path.endswith("calls") else "chat"
-                return self._send(200, standin.store.list(kind, body or {}))
-            if method == "GET" and self.path.startswith("/get-chat/"):
-                chat = standin.store.get("chat", self.path.removeprefix("/get-chat/"))
-                return self._send(200, chat) if chat else self._send(404, _error(404))
-            self._send(404, _error(404))
-        except BadRequest as exc:
-            self._send(400, {"status": "error", "message": str(exc)})
-
-    def _control(self, standin: RetellStandin, body: Any) -> None:
-        body = body or {}
-        if self.path == "/__standin/fault":
-            standin.inject_fault(**body)
-        elif self.path == "/__standin/reset":
-            standin.reset()
-        elif self.path == "/__standin/webhook":
-            return self._send(200, {"status": standin.send_webhook(**body)})
-        else:
-            return self._send(404, _error(404))
-        self._send(200, {"ok": True})
-
-    def _read_json(self) -> Any:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        try:
-            return json.loads(raw) if raw else None
-        except ValueError:
-            return _INVALID_JSON
-
-    def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-
-def _error(status: int) -> dict[str, str]:
-    messages = {404: "Not found", 429: "Account rate limited"}
-    return {"status": "error", "message": messages.get(status, "Internal server error")}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,6 +13,7 @@ import base64
 import copy
 import json
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 _OPS = {
@@ -27,6 +28,16 @@ _FILTERS = {
              "chat_type", "disconnection_reason"},
 }
 _LIST_OMITS = {"call": (), "chat": ("transcript", "message_with_tool_calls")}
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request the stand-in received (tests inspect ``body``)."""
+
+    method: str
+    path: str
+    body: Any
+    authorized: bool
 
 
 class BadRequest(Exception):
