@@ -4,11 +4,105 @@ Adapters in ``billing/adapters`` implement these; tests pass local ones.
 """
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Protocol
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
 
 
 class Clock(Protocol):
     """Source of the current time; always timezone-aware UTC."""
 
     def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class StripeCustomer:
+    """A Stripe customer as the use cases read it."""
+
+    id: str
+    name: str | None
+    email: str | None
+
+
+@dataclass(frozen=True)
+class StripeInvoice:
+    """A Stripe invoice as the use cases read it: amounts in integer cents, times in UTC."""
+
+    id: str
+    customer_id: str
+    status: str  # draft | open | paid | uncollectible | void
+    number: str | None
+    hosted_invoice_url: str | None
+    invoice_pdf: str | None
+    due_date: date | None
+    currency: str
+    total_cents: int
+    amount_due_cents: int
+    amount_paid_cents: int
+    line_cents: tuple[int, ...]
+    created: datetime
+    finalized_at: datetime | None
+    paid_at: datetime | None
+    voided_at: datetime | None
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+class PaymentGateway(Protocol):
+    """Stripe, as the invoicing saga needs it.
+
+    Every mutating call takes the caller's idempotency key (derived from our
+    own row id and step), so a retried saga never creates a second object.
+    Failures raise ``BillingError`` subclasses carrying user-facing messages.
+    """
+
+    @property
+    def livemode(self) -> bool: ...
+
+    def create_customer(
+        self, name: str, email: str | None, phone: str | None, address: str | None,
+        metadata: Mapping[str, str], *, idempotency_key: str,
+    ) -> StripeCustomer: ...
+
+    def update_customer(
+        self, customer_id: str, *, idempotency_key: str, name: str | None = None,
+        email: str | None = None, phone: str | None = None, address: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> StripeCustomer: ...
+
+    def retrieve_customer(self, customer_id: str) -> StripeCustomer: ...
+
+    def list_customers(self, limit: int = 1) -> list[StripeCustomer]: ...
+
+    def create_invoice(
+        self, customer_id: str, *, days_until_due: int, description: str | None,
+        footer: str | None, metadata: Mapping[str, str], auto_advance: bool = False,
+        idempotency_key: str,
+    ) -> StripeInvoice: ...
+
+    def add_invoice_item(
+        self, invoice_id: str, customer_id: str, amount_cents: int, description: str,
+        metadata: Mapping[str, str], *, idempotency_key: str,
+    ) -> str:
+        """Attach a line to a draft; returns the invoice item id."""
+        ...
+
+    def retrieve_invoice(self, invoice_id: str) -> StripeInvoice: ...
+
+    def list_invoices(
+        self, customer_id: str, *, status: str | None = None, limit: int = 100,
+    ) -> list[StripeInvoice]: ...
+
+    def finalize_invoice(self, invoice_id: str, *, idempotency_key: str) -> StripeInvoice: ...
+
+    def send_invoice(self, invoice_id: str, *, idempotency_key: str) -> StripeInvoice: ...
+
+    def pay_out_of_band(self, invoice_id: str, *, idempotency_key: str) -> StripeInvoice: ...
+
+    def void_invoice(self, invoice_id: str, *, idempotency_key: str) -> StripeInvoice: ...
+
+    def delete_invoice(self, invoice_id: str) -> None: ...
+
+    def construct_webhook_event(
+        self, payload: bytes, signature_header: str, secret: str,
+    ) -> dict[str, Any]: ...
