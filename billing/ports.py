@@ -4,10 +4,12 @@ Adapters in ``billing/adapters`` implement these; tests pass local ones.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
+
+from billing.domain.usage import CallUsage, ChatMessage, ChatUsage
 
 
 class Clock(Protocol):
@@ -106,3 +108,21 @@ class PaymentGateway(Protocol):
     def construct_webhook_event(
         self, payload: bytes, signature_header: str, secret: str,
     ) -> dict[str, Any]: ...
+
+
+class UsageSource(Protocol):
+    """Retell, as the usage sync needs it: ended calls and chats of a window.
+
+    Windows are half-open ``[start, end)`` on the start time, in aware UTC.
+    Message text is returned only to count SMS segments, never to be kept.
+    """
+
+    def list_calls(
+        self, start: datetime, end: datetime, agent_ids: Iterable[str] | None = None,
+    ) -> Iterator[CallUsage]: ...
+
+    def list_chats(
+        self, start: datetime, end: datetime, agent_ids: Iterable[str] | None = None,
+    ) -> Iterator[ChatUsage]: ...
+
+    def get_chats_messages(self, chat_ids: Iterable[str]) -> dict[str, list[ChatMessage]]: ...
