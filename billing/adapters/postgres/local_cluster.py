@@ -8,6 +8,7 @@ directory owned by the ``postgres`` OS user and the binaries run through
 """
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -111,10 +112,8 @@ class LocalCluster:
         """Stop the server (if started) and remove its directory."""
         data = self.dir / "data"
         if (data / "postmaster.pid").exists():
-            try:
+            with contextlib.suppress(LocalPostgresUnavailable):
                 self._run("pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop")
-            except LocalPostgresUnavailable:
-                pass
         shutil.rmtree(self.dir, ignore_errors=True)
         self._started = False
 

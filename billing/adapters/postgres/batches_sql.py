@@ -1,0 +1,83 @@
+"""SQL for invoice batches and their per-customer items."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from billing.adapters.postgres.sessions import Connection
+
+
+def create_batch(conn: Connection, *, start: date, end: date, mode: str,
+                 options: dict[str, Any], customer_ids: list[str], actor_type: str,
+                 created_by: str | None) -> str:
+    """Insert a running batch with one pending item per customer; returns its id."""
+    row = conn.execute(
+        "insert into invoice_batches (period_start, period_end, mode, options, total,"
+        " actor_type, created_by) values (%s, %s, %s, %s, %s, %s, %s) returning id::text",
+        [start, end, mode, Jsonb(options), len(customer_ids), actor_type, created_by],
+    ).fetchone()
+    with conn.cursor() as cur:
+        cur.executemany(
+            "insert into invoice_batch_items (batch_id, billing_customer_id) values (%s, %s)",
+            [(row["id"], cid) for cid in customer_ids],
+        )
+    return row["id"]
+
+
+def get_batch(conn: Connection, batch_id: str) -> dict[str, Any] | None:
+    """The batch row with progress counts."""
+    return conn.execute(
+        "select b.*, b.id::text as id,"
+        " count(i.*) filter (where i.status <> 'pending') as processed,"
+        " count(i.*) filter (where i.status = 'succeeded') as succeeded,"
+        " count(i.*) filter (where i.status = 'failed') as failed,"
+        " count(i.*) filter (where i.status = 'skipped') as skipped"
+        " from invoice_batches b left join invoice_batch_items i on i.batch_id = b.id"
+        " where b.id = %s group by b.id", [batch_id],
+    ).fetchone()
+
+
+def batch_items(conn: Connection, batch_id: str,
+                statuses: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    """The batch's items with customer names and invoice figures."""
+    return conn.execute(
+        "select i.billing_customer_id::text as customer_id, c.customer_name, i.status,"
+        " i.invoice_id::text, i.reason, i.error_code, i.error_message, i.attempts,"
+        " r.invoice_number, r.total_amount_cad, r.invoice_status, r.stripe_invoice_id"
+        " from invoice_batch_items i join billing_customers c on c.id = i.billing_customer_id"
+        " left join invoice_records r on r.id = i.invoice_id"
+        " where i.batch_id = %s and (%s::text[] is null or i.status = any(%s::text[]))"
+        " order by c.customer_name",
+        [batch_id, list(statuses) if statuses else None, list(statuses) if statuses else None],
+    ).fetchall()
+
+
+def set_item(conn: Connection, batch_id: str, customer_id: str, *, status: str,
+             invoice_id: str | None = None, reason: str | None = None,
+             error_code: str | None = None, error_message: str | None = None) -> None:
+    """Record one item's outcome (attempts counted)."""
+    conn.execute(
+        "update invoice_batch_items set status = %s, invoice_id = coalesce(%s, invoice_id),"
+        " reason = %s, error_code = %s, error_message = %s, attempts = attempts + 1"
+        " where batch_id = %s and billing_customer_id = %s",
+        [status, invoice_id, reason, error_code, error_message, batch_id, customer_id],
+    )
+
+
+def finish_batch(conn: Connection, batch_id: str) -> str:
+    """Mark the batch completed (with errors if any item failed); returns the status."""
+    row = conn.execute(
+        "update invoice_batches b set finished_at = now(), status = case when exists ("
+        " select 1 from invoice_batch_items i where i.batch_id = b.id and i.status = 'failed')"
+        " then 'completed_with_errors' else 'completed' end where b.id = %s returning status",
+        [batch_id],
+    ).fetchone()
+    return row["status"]
+
+
+def reopen_batch(conn: Connection, batch_id: str) -> None:
+    """Set a batch running again for a retry."""
+    conn.execute("update invoice_batches set status = 'running', finished_at = null"
+                 " where id = %s", [batch_id])
