@@ -4,7 +4,7 @@ Used by ``functions/`` and ``billing.cli`` alike. Nothing is built at import.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,12 +19,38 @@ from billing.ports import Clock
 
 @dataclass
 class Deps:
-    """What handlers and use cases are given; tests build their own."""
+    """What handlers and use cases are given; tests build their own.
+
+    Optional parts are built from ``settings`` on first use unless given.
+    """
 
     settings: Settings
     db: Database
     clock: Clock
+    fx_service: Any = None
+    payments_factory: Callable[[], Any] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fx(self) -> Any:
+        """The FX service (Bank of Canada unless a fixed rate is configured)."""
+        if self.fx_service is None:
+            from billing.adapters.boc_fx import BocFxClient
+            from billing.usecases.fx import FxService
+
+            self.fx_service = FxService(BocFxClient(self.settings.boc_valet_url),
+                                        clock=self.clock,
+                                        fixed_rate=self.settings.fx_fixed_usd_cad)
+        return self.fx_service
+
+    def payments(self) -> Any:
+        """A Stripe gateway for the organisation's configured key."""
+        if self.payments_factory is not None:
+            return self.payments_factory()
+        from billing.adapters.stripe_gateway import StripeGateway
+
+        return StripeGateway(self.settings.stripe_secret_key or "",
+                             self.settings.stripe_api_base)
 
 
 def build_deps(settings: Settings, *, clock: Clock | None = None) -> Deps:
