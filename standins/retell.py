@@ -2,7 +2,8 @@
 
 Endpoints, with Retell's JSON shapes and Bearer API-key auth (401 otherwise):
 ``POST /v3/list-calls``, ``POST /v3/list-chats`` (see ``retell_store``) and
-``GET /get-chat/{chat_id}``. Seeded with ``retell_seed.build_month``.
+``GET /get-chat/{chat_id}``, served by ``retell_handler``. Seeded with
+``retell_seed.build_month``.
 
 Test controls: ``inject_fault`` (the next N requests, optionally only those
 whose path starts with a prefix, get a status such as 429 "Account rate
@@ -74,7 +75,6 @@ class RetellStandin:
         self._server.daemon_threads = True
         self._server.block_on_close = False
         self._server.standin = self  # type: ignore[attr-defined]
-        self._thread: threading.Thread | None = None
         self.reset()
 
     @property
@@ -87,8 +87,7 @@ class RetellStandin:
         return self._traffic.max_in_flight
 
     def start(self) -> RetellStandin:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -163,10 +162,11 @@ class RetellStandin:
         return start if isinstance(start, int) else int(start.timestamp() * 1000)
 
     def take_fault(self, path: str) -> _Fault | None:
-        for fault in self._faults:
-            if fault.count > 0 and (fault.path is None or path.startswith(fault.path)):
-                fault.count -= 1
-                return fault
+        with self._traffic.lock:
+            for fault in self._faults:
+                if fault.count > 0 and (fault.path is None or path.startswith(fault.path)):
+                    fault.count -= 1
+                    return fault
         return None
 
     def begin_request(self, request: RecordedRequest) -> None:
