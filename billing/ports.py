@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from billing.domain.money import FxRate
 from billing.domain.usage import CallUsage, ChatMessage, ChatUsage
 
 
@@ -126,3 +127,14 @@ class UsageSource(Protocol):
     ) -> Iterator[ChatUsage]: ...
 
     def get_chats_messages(self, chat_ids: Iterable[str]) -> dict[str, list[ChatMessage]]: ...
+
+
+class FxSource(Protocol):
+    """USD→CAD rates (CAD per 1 USD) as published by the Bank of Canada.
+
+    ``None``: no published rate in reach; ``UpstreamUnavailable``: could not ask.
+    """
+
+    def rate_on(self, day: date) -> FxRate | None: ...
+
+    def latest(self) -> FxRate | None: ...
