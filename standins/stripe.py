@@ -30,11 +30,13 @@ class StripeStandinControl:
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(timeout=30)
+
+    def close(self) -> None:
+        self._http.close()
 
     def _call(self, method: str, path: str, body: Any = None, query: dict | None = None) -> Any:
-        response = httpx.request(
-            method, f"{self.base_url}/_standin{path}", json=body, params=query, timeout=30
-        )
+        response = self._http.request(method, f"{self.base_url}/_standin{path}", json=body, params=query)
         if response.status_code >= 400:
             raise StandinControlError(f"{method} {path}: {response.status_code} {response.text}")
         return response.json()
@@ -122,6 +124,7 @@ class StripeStandin(StripeStandinControl):
         if self._running is not None:
             stop(*self._running)
             self._running = None
+        self.close()
 
     def __enter__(self) -> StripeStandin:
         return self.start()

@@ -40,6 +40,8 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "stripe-standin"
     sys_version = ""
     timeout = 60
+    wbufsize = -1  # one write per answer: headers and body leave together
+    disable_nagle_algorithm = True
     server: StripeServer
 
     def do_GET(self) -> None:

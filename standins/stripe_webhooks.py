@@ -45,7 +45,7 @@ class Endpoint:
 class Webhooks:
     def __init__(self, timeout: float = 10.0) -> None:
         self._lock = threading.Lock()
-        self._timeout = timeout
+        self._http = httpx.Client(timeout=timeout)
         self._queue: queue.Queue[str | None] = queue.Queue()
         self.reset()
         self._worker = threading.Thread(target=self._run, name="stripe-standin-webhooks", daemon=True)
@@ -117,9 +117,7 @@ class Webhooks:
             "url": endpoint.url, "status": None, "error": None,
         }
         try:
-            record["status"] = httpx.post(
-                endpoint.url, content=payload, headers=headers, timeout=self._timeout
-            ).status_code
+            record["status"] = self._http.post(endpoint.url, content=payload, headers=headers).status_code
         except httpx.HTTPError as exc:
             record["error"] = type(exc).__name__
         with self._lock:
@@ -143,3 +141,4 @@ class Webhooks:
     def stop(self) -> None:
         self._queue.put(None)
         self._worker.join(timeout=5)
+        self._http.close()
