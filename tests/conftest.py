@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.retell",
     "tests.fixtures.boc",
     "tests.fixtures.api",
+    "tests.fixtures.world",
 ]

@@ -1,0 +1,104 @@
+"""Entry points for invoicing, shared by the API, the CLI and the monthly timer:
+build the context (who acts, which transaction, Stripe, FX, time zone), then
+preview, generate or retry."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from billing.adapters.postgres import batches_sql
+from billing.adapters.postgres.settings_sql import load_settings
+from billing.domain.errors import NotFound
+from billing.domain.periods import Period, local_today
+from billing.domain.principal import Principal
+from billing.usecases import invoicing, previews
+from billing.usecases.invoice_saga import SagaContext, Session
+
+SYSTEM_ACTOR = "auto_invoice"
+
+
+@dataclass(frozen=True)
+class Org:
+    """The organisation settings an invoicing run needs."""
+
+    tz: str
+    today: date
+    settings: dict[str, Any]
+
+
+def session_for(deps: Any, principal: Principal | None) -> Session:
+    """A transaction factory: RLS as the user, or service_role for the system."""
+    if principal is not None:
+        return lambda: deps.db.user_session(principal.rls_claims)
+    return lambda: deps.db.system_session(SYSTEM_ACTOR)
+
+
+def load_org(deps: Any, session: Session) -> Org:
+    """The billing time zone, today's local date and the settings row."""
+    with session() as conn:
+        row = load_settings(conn)
+    tz = row["billing_time_zone"] or deps.settings.billing_time_zone
+    return Org(tz=tz, today=local_today(deps.clock.now(), tz), settings=row)
+
+
+def saga_context(deps: Any, principal: Principal | None, org: Org) -> SagaContext:
+    """The saga's dependencies for this caller."""
+    return SagaContext(payments=deps.payments(), session=session_for(deps, principal),
+                       actor=principal, invoice_note=org.settings["default_invoice_note"],
+                       footer=org.settings["invoice_footer_text"])
+
+
+def run_preview(deps: Any, principal: Principal, period_in: Any,
+                customer_ids: list[str] | None) -> dict[str, Any]:
+    """Preview invoices for a period (``period_in`` has ``to_period(today)``)."""
+    session = session_for(deps, principal)
+    org = load_org(deps, session)
+    period = period_in.to_period(org.today)
+    with session() as conn:
+        return previews.preview(conn, period, customer_ids, fx_service=deps.fx, tz=org.tz,
+                                today=org.today)
+
+
+def generate(deps: Any, principal: Principal | None, period: Period, customer_ids: list[str],
+             options: invoicing.GenerateOptions) -> dict[str, Any]:
+    """Start a batch and process it to the end; returns the batch view."""
+    session = session_for(deps, principal)
+    org = load_org(deps, session)
+    ctx = saga_context(deps, principal, org)
+    batch_id = invoicing.start_batch(ctx, period, customer_ids, options)
+    with session() as conn:
+        fx = deps.fx.rate_for(conn, min(period.end, org.today))
+    return invoicing.run_batch(ctx, batch_id, fx, org.tz)
+
+
+def retry(deps: Any, principal: Principal | None, batch_id: str) -> dict[str, Any]:
+    """Re-run a batch's failed (and interrupted) items with the same idempotency keys."""
+    session = session_for(deps, principal)
+    org = load_org(deps, session)
+    with session() as conn:
+        batch = batches_sql.get_batch(conn, batch_id)
+        if batch is None:
+            raise NotFound("Invoice batch not found.", code="batch_not_found")
+        batches_sql.reopen_batch(conn, batch_id)
+        fx_row = conn.execute(
+            "select fx_rate, fx_rate_date, fx_source from invoice_records where batch_id = %s"
+            " limit 1", [batch_id]).fetchone()
+        fx = (deps.fx.rate_for(conn, min(batch["period_end"], org.today)) if fx_row is None
+              else _fx(fx_row))
+    return invoicing.run_batch(saga_context(deps, principal, org), batch_id, fx, org.tz,
+                               statuses=("failed", "pending"))
+
+
+def _fx(row: dict[str, Any]) -> Any:
+    from billing.domain.money import FxRate
+
+    return FxRate(row["fx_rate"], row["fx_rate_date"], row["fx_source"])
+
+
+def get_batch(deps: Any, principal: Principal, batch_id: str) -> dict[str, Any]:
+    """A batch with progress and results."""
+    with session_for(deps, principal)() as conn:
+        if batches_sql.get_batch(conn, batch_id) is None:
+            raise NotFound("Invoice batch not found.", code="batch_not_found")
+        return invoicing.batch_view(conn, batch_id)

@@ -1,0 +1,85 @@
+"""Invoice previews and generation batches."""
+from __future__ import annotations
+
+from typing import Literal
+from uuid import UUID
+
+import azure.functions as func
+from pydantic import BaseModel, ConfigDict, Field
+
+from billing.usecases import invoice_runs
+from billing.usecases.invoicing import GenerateOptions
+from functions._http import Call, endpoint
+from functions._models import PeriodIn
+
+bp = func.Blueprint()
+
+
+class PreviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    period: PeriodIn = Field(default_factory=PeriodIn)
+    customer_ids: list[UUID] | None = None
+    sync: bool = False
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    period: PeriodIn = Field(default_factory=PeriodIn)
+    customer_ids: list[UUID] = Field(min_length=1)
+    mode: Literal["draft", "finalize", "send"] = "draft"
+    due_in_days: int = Field(default=30, ge=0, le=365)
+    auto_create_stripe_customers: bool = True
+    skip_missing_stripe_customers: bool = False
+    allow_duplicate: bool = False
+    include_zero_usage: bool = False
+
+    def options(self) -> GenerateOptions:
+        return GenerateOptions(**self.model_dump(exclude={"period", "customer_ids"}))
+
+
+def _ids(values: list[UUID] | None) -> list[str] | None:
+    return [str(v) for v in values] if values is not None else None
+
+
+@endpoint(bp, "POST", "billing/invoices/preview", body=PreviewIn, tag="invoices",
+          summary="Preview invoices for a period: usage, costs, FX, totals, warnings")
+def preview_invoices(call: Call) -> dict:
+    body: PreviewIn = call.body
+    if body.sync:
+        from billing.usecases.usage_sync import sync_period_for_preview
+
+        sync_period_for_preview(call.deps, call.principal, body.period)
+    return invoice_runs.run_preview(call.deps, call.principal, body.period,
+                                    _ids(body.customer_ids))
+
+
+@endpoint(bp, "POST", "billing/invoice-batches", body=BatchIn, status=201, tag="invoices",
+          summary="Generate invoices for customers (draft, finalize or send) as one batch")
+def create_invoice_batch(call: Call) -> dict:
+    body: BatchIn = call.body
+    org = invoice_runs.load_org(call.deps, invoice_runs.session_for(call.deps, call.principal))
+    return invoice_runs.generate(call.deps, call.principal, body.period.to_period(org.today),
+                                 _ids(body.customer_ids), body.options())
+
+
+@endpoint(bp, "GET", "billing/invoice-batches/{batch_id}", tag="invoices",
+          summary="A batch's progress (processed/total) and per-customer results")
+def get_invoice_batch(call: Call) -> dict:
+    return invoice_runs.get_batch(call.deps, call.principal, _uuid(call.params["batch_id"]))
+
+
+@endpoint(bp, "POST", "billing/invoice-batches/{batch_id}/retry", tag="invoices",
+          summary="Re-run a batch's failed items with the same idempotency keys")
+def retry_invoice_batch(call: Call) -> dict:
+    return invoice_runs.retry(call.deps, call.principal, _uuid(call.params["batch_id"]))
+
+
+def _uuid(value: str) -> str:
+    from billing.domain.errors import NotFound
+
+    try:
+        return str(UUID(value))
+    except ValueError:
+        raise NotFound("Not found.", code="not_found") from None
