@@ -152,6 +152,7 @@ class BocStandin:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     timeout = 60
 
     def log_message(self, format: str, *args: Any) -> None:

@@ -17,6 +17,7 @@ class RetellHandler(BaseHTTPRequestHandler):
     """Serves one connection for the ``RetellStandin`` set on its server."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     server_version = "RetellStandin/1"
     timeout = 30
 
