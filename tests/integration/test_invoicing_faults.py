@@ -1,0 +1,68 @@
+"""Faults at every Stripe step: after a retry there is exactly one Stripe
+customer and one Stripe invoice, with our lines, and our row agrees."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from billing.domain.periods import Period
+from billing.usecases import invoice_runs
+from billing.usecases.invoicing import GenerateOptions
+
+OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31))
+STEPS = {
+    "customer": r"^/v1/customers$",
+    "invoice": r"^/v1/invoices$",
+    "line": r"^/v1/invoiceitems$",
+    "finalize": r"/finalize$",
+    "send": r"/send$",
+}
+KINDS = ["server_error", "drop", "rate_limit", "error_after", "drop_after"]
+
+
+@pytest.mark.parametrize("times", [1, 6], ids=["transient", "persistent"])
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("step", list(STEPS))
+def test_a_fault_then_a_retry_leaves_exactly_one_invoice(step, kind, times, world, world_deps,
+                                                        stripe_standin, stripe_gateway,
+                                                        admin_conn):
+    stripe_standin.inject_fault(kind, times=times, path=STEPS[step], method="POST")
+    batch = invoice_runs.generate(world_deps, world.principal, OCTOBER,
+                                  [world.customers["beta"]], GenerateOptions(mode="send"))
+    if batch["failed"]:
+        assert batch["items"][0]["error_code"]
+        stripe_standin.clear_faults()
+        batch = invoice_runs.retry(world_deps, world.principal, batch["id"])
+    assert batch["succeeded"] == 1, batch["items"]
+
+    customers = stripe_gateway.list_customers(limit=100)
+    assert len(customers) == 1
+    invoices = stripe_gateway.list_invoices(customers[0].id)
+    assert len(invoices) == 1
+    row = admin_conn.execute(
+        "select stripe_invoice_id, total_amount_cad, invoice_status, stripe_state, line_items"
+        " from invoice_records").fetchone()
+    assert admin_conn.execute("select count(*) from invoice_records").fetchone()[0] == 1
+    assert row[0] == invoices[0].id
+    assert invoices[0].status == "open"
+    assert sorted(invoices[0].line_cents) == sorted(line["amount_cents"] for line in row[4])
+    assert invoices[0].total_cents == int(row[1] * 100)
+    assert (row[2], row[3]) == ("sent", "complete")
+    assert len(stripe_standin.requests("POST", r"/send$")) >= 1
+
+
+def test_a_stripe_total_that_differs_fails_the_item_loudly(world, world_deps, stripe_gateway,
+                                                          stripe_standin, admin_conn):
+    batch = invoice_runs.generate(world_deps, world.principal, OCTOBER,
+                                  [world.customers["beta"]], GenerateOptions(mode="draft"))
+    stripe_id = admin_conn.execute("select stripe_invoice_id from invoice_records").fetchone()[0]
+    stripe_gateway.add_invoice_item(stripe_id, stripe_gateway.retrieve_invoice(stripe_id)
+                                    .customer_id, 1, "stray line", {},
+                                    idempotency_key="stray-line")
+    admin_conn.execute("update invoice_records set stripe_state = 'failed'")
+    admin_conn.execute("update invoice_batch_items set status = 'failed'")
+    again = invoice_runs.retry(world_deps, world.principal, batch["id"])
+    assert again["items"][0]["error_code"] == "stripe_total_mismatch"
+    assert admin_conn.execute("select stripe_state from invoice_records").fetchone()[0] == "failed"
+    assert stripe_gateway.retrieve_invoice(stripe_id).status == "draft"
