@@ -29,6 +29,7 @@ class Deps:
     clock: Clock
     fx_service: Any = None
     payments_factory: Callable[[], Any] | None = None
+    retell_client: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -42,6 +43,19 @@ class Deps:
                                         clock=self.clock,
                                         fixed_rate=self.settings.fx_fixed_usd_cad)
         return self.fx_service
+
+    @property
+    def usage_source(self) -> Any:
+        """The Retell usage source (``RETELL_API_KEY``, ``RETELL_BASE_URL``)."""
+        if self.retell_client is None:
+            from billing.adapters.retell import RetellClient
+
+            if not self.settings.retell_api_key:
+                raise UpstreamUnavailable("RETELL_API_KEY is not configured.",
+                                          code="retell_not_configured")
+            self.retell_client = RetellClient(self.settings.retell_api_key,
+                                              self.settings.retell_base_url)
+        return self.retell_client
 
     def payments(self) -> Any:
         """A Stripe gateway for the organisation's configured key."""

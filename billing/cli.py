@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 
 from billing.domain.errors import BillingError
 
@@ -56,6 +57,28 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(json_output=args.json)
 
 
+def cmd_sync_usage(args: argparse.Namespace) -> int:
+    from billing.bootstrap import get_deps
+    from billing.domain.periods import Period
+    from billing.usecases.usage_sync import sync_period
+
+    deps, period = get_deps(), Period(args.start, args.end)
+    result = sync_period(
+        lambda _today: period, db=deps.db, source=deps.usage_source, clock=deps.clock,
+        actor=None, default_time_zone=deps.settings.billing_time_zone,
+        progress=lambda source, done: print(f"{source}: {done} records", flush=True))
+    print(f"{period.label()}: {result.fetched} fetched, {result.inserted} inserted,"
+          f" {result.updated} updated, {result.unchanged} unchanged, {result.drift} drift,"
+          f" {result.skipped} skipped in {result.duration_seconds:.1f} s")
+    if result.drift:
+        print("drift (billed, left as is): " + ", ".join(result.drift_ids))
+    gone = result.unattributed
+    if gone.count:
+        print(f"unattributed: {gone.count} records, {gone.cost_usd:.2f} USD,"
+              f" agents {', '.join(gone.agent_ids)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="billing", description=__doc__)
@@ -66,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also apply infra/supabase/local (local runs and tests only)")
     p.add_argument("--database-url", help="defaults to DATABASE_URL")
     p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("sync-usage", help="sync Retell usage of local days into the ledger")
+    p.add_argument("--start", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
+    p.add_argument("--end", type=date.fromisoformat, required=True,
+                   help="YYYY-MM-DD, inclusive")
+    p.set_defaults(func=cmd_sync_usage)
 
     p = sub.add_parser("serve", help="serve the HTTP API on 127.0.0.1")
     p.add_argument("--port", type=int, default=7071)

@@ -52,9 +52,10 @@ def wsgi_app(functions: list[Any]) -> Any:
 
 @lru_cache(maxsize=1)
 def registered_functions() -> list[Any]:
-    """Import ``function_app`` as the Functions host does and index its functions once
-    (the SDK refuses to index the same app twice)."""
-    return list(importlib.import_module("function_app").app.get_functions())
+    """Import ``function_app`` as the Functions host does and index its HTTP functions
+    once (the SDK refuses to index the same app twice); timers have no route."""
+    functions = importlib.import_module("function_app").app.get_functions()
+    return [f for f in functions if any(b.type == "httpTrigger" for b in f.get_bindings())]
 
 
 def make_local_server(port: int, host: str = "127.0.0.1") -> BaseWSGIServer:

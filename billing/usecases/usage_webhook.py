@@ -1,0 +1,81 @@
+"""Retell webhooks into the usage ledger: verified, parsed, stored as the sync stores.
+
+Only ``call_ended``, ``call_analyzed``, ``chat_ended`` and ``chat_analyzed`` of
+ended records are stored; every other event is acknowledged and ignored. A
+webhook and a list sync of the same record make one row (upsert on source and
+external id). An SMS chat's messages come from the payload when it has them,
+else from Retell; their text is only counted.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from billing.adapters.postgres.sessions import Database
+from billing.adapters.retell import WEBHOOK_RECORD_KEYS, parse_webhook, verify_webhook
+from billing.domain.errors import UpstreamUnavailable, ValidationFailed
+from billing.domain.usage import ChatMessage, ChatUsage, ms_from_utc
+from billing.ports import Clock, UsageSource
+from billing.usecases.usage_sync import DEFAULT_TIME_ZONE, SyncResult, store_records
+
+IGNORED = "ignored"
+
+
+@dataclass(frozen=True)
+class WebhookOutcome:
+    """The event and what became of its record: inserted, updated, unchanged,
+    drift (already billed, left as is), skipped (messages unavailable) or ignored."""
+
+    event: str | None
+    outcome: str
+
+
+def ingest_webhook(raw_body: bytes, signature: str | None, *, api_key: str | None,
+                   db: Database, source: UsageSource, clock: Clock,
+                   default_time_zone: str = DEFAULT_TIME_ZONE) -> WebhookOutcome:
+    """Verify ``x-retell-signature`` (5-minute window), then store the record.
+
+    Nothing is read or written before the signature holds: a bad or missing
+    one raises ``Unauthenticated``.
+    """
+    if not api_key:
+        raise UpstreamUnavailable("Retell webhooks cannot be verified: no Retell API key.",
+                                  code="retell_not_configured")
+    verify_webhook(raw_body, signature, api_key, ms_from_utc(clock.now()))
+    payload = _decode(raw_body)
+    event = payload.get("event")
+    if event not in WEBHOOK_RECORD_KEYS:
+        return WebhookOutcome(event if isinstance(event, str) else None, IGNORED)
+    _, record, messages = parse_webhook(payload)
+    if record is None or record.status != "ended":
+        return WebhookOutcome(event, IGNORED)
+    fetch = source.get_chats_messages
+    if isinstance(record, ChatUsage) and messages is not None:
+        fetch = _given(record.chat_id, messages)
+    result = store_records([record], db=db, fetch_messages=fetch,
+                           default_time_zone=default_time_zone)
+    return WebhookOutcome(event, _outcome(result))
+
+
+def _decode(raw_body: bytes) -> dict[str, Any]:
+    try:
+        payload = json.loads(raw_body)
+    except (ValueError, UnicodeDecodeError):
+        payload = None
+    if not isinstance(payload, dict):
+        raise ValidationFailed("The webhook body is not a JSON object.",
+                               code="invalid_webhook_payload")
+    return payload
+
+
+def _given(chat_id: str, messages: list[ChatMessage]):
+    """A message fetcher that answers from the webhook payload instead of Retell."""
+    return lambda _chat_ids: {chat_id: messages}
+
+
+def _outcome(result: SyncResult) -> str:
+    for name in ("inserted", "updated", "unchanged", "drift", "skipped"):
+        if getattr(result, name):
+            return name
+    return IGNORED

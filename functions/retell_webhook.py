@@ -1,0 +1,32 @@
+"""Retell's webhook: signed call and chat events into the usage ledger."""
+from __future__ import annotations
+
+import azure.functions as func
+from pydantic import BaseModel
+
+from functions._http import Call, endpoint
+
+bp = func.Blueprint()
+
+
+class RetellWebhookOut(BaseModel):
+    """What became of the event's record (see ``WebhookOutcome``)."""
+
+    event: str
+    outcome: str
+
+
+@endpoint(bp, "POST", "billing/retell/webhook",
+          summary="Retell call/chat events, signed with x-retell-signature (204 if ignored)",
+          gate="public", response=RetellWebhookOut, tag="webhooks")
+def retell_webhook(call: Call) -> RetellWebhookOut | None:
+    from billing.usecases.usage_webhook import IGNORED, ingest_webhook
+
+    deps = call.deps
+    result = ingest_webhook(
+        call.req.get_body(), call.req.headers.get("x-retell-signature"),
+        api_key=deps.settings.retell_api_key, db=deps.db, source=deps.usage_source,
+        clock=deps.clock, default_time_zone=deps.settings.billing_time_zone)
+    if result.outcome == IGNORED:
+        return None
+    return RetellWebhookOut(event=result.event, outcome=result.outcome)

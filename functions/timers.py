@@ -1,0 +1,15 @@
+"""Timer-triggered functions: the hourly run (at minute 5 of every hour)."""
+from __future__ import annotations
+
+import azure.functions as func
+
+bp = func.Blueprint()
+
+
+@bp.timer_trigger(schedule="0 5 * * * *", arg_name="timer", run_on_startup=False)
+def hourly(timer: func.TimerRequest) -> None:
+    """Incremental usage sync (and later the other hourly steps), as the system."""
+    from billing.bootstrap import get_deps
+    from billing.usecases.hourly import run_hourly
+
+    run_hourly(get_deps())
