@@ -113,6 +113,13 @@ TABLES: dict[str, dict[str, str]] = {
         "update": "update usage_sync_cursors set high_water_mark = now()",
         "delete": "delete from usage_sync_cursors",
     },
+    "billing_usage_daily": {
+        "select": "select usage_day from billing_usage_daily",
+        "insert": "insert into billing_usage_daily (agent_id, usage_day)"
+                  " values (%(uniq)s, '2026-10-01')",
+        "update": "update billing_usage_daily set chats = chats + 1",
+        "delete": "delete from billing_usage_daily",
+    },
 }
 
 ALL = {"select", "insert", "update", "delete"}
@@ -131,6 +138,7 @@ ADMIN_ALLOWED: dict[str, set[str]] = {
     "usage_records": {"select", "update"},
     "fx_rates": {"select", "insert"},
     "usage_sync_cursors": {"select"},
+    "billing_usage_daily": {"select"},
 }
 SERVICE_ALLOWED: dict[str, set[str]] = {
     "billing_customers": ALL,
@@ -144,4 +152,5 @@ SERVICE_ALLOWED: dict[str, set[str]] = {
     "usage_records": ALL,
     "fx_rates": ALL,
     "usage_sync_cursors": ALL,
+    "billing_usage_daily": {"select"},
 }

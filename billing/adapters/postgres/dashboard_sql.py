@@ -1,0 +1,91 @@
+"""SQL for the dashboard: usage sums over the daily rollup, customer count,
+pending and recent invoices.
+
+``billing_usage_daily`` (migration 20261127000600) holds exact per-agent,
+per-local-day sums of the usage ledger, kept in step by triggers; every usage
+figure here is an aggregate over it, joined to the agent → customer mapping.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from billing.adapters.postgres.sessions import Connection
+from billing.domain.periods import Period
+
+#: Usage sums over rollup rows ``r`` (UsageTotals' names; USD at full precision).
+USAGE_SUMS = """
+  coalesce(sum(r.chats), 0)::bigint as chats,
+  coalesce(sum(r.calls), 0)::bigint as calls,
+  coalesce(sum(r.sms_segments), 0)::bigint as sms_segments,
+  coalesce(sum(r.billed_minutes), 0)::bigint as call_minutes,
+  coalesce(sum(r.twilio_sms_usd), 0) as twilio_sms_usd,
+  coalesce(sum(r.twilio_voice_usd), 0) as twilio_voice_usd,
+  coalesce(sum(r.retell_chat_usd_cents), 0) / 100 as retell_chat_usd,
+  coalesce(sum(r.retell_voice_usd_cents), 0) / 100 as retell_voice_usd
+"""
+
+_ZERO = Decimal(0)
+#: One rollup row's whole cost in USD.
+_ROW_COST = ("(r.twilio_sms_usd + r.twilio_voice_usd"
+             " + (r.retell_chat_usd_cents + r.retell_voice_usd_cents) / 100)")
+
+
+def billing_time_zone(conn: Connection) -> str | None:
+    """The organisation's billing time zone setting (the zone of the rollup's days)."""
+    row = conn.execute("select billing_time_zone from billing_settings").fetchone()
+    return row["billing_time_zone"] if row else None
+
+
+def usage_windows(conn: Connection, windows: Sequence[Period]) -> list[dict[str, Any]]:
+    """Usage sums per window of local days, in the order given (zeros when empty).
+
+    Besides ``USAGE_SUMS``: ``billable_usd`` (attributed usage with each
+    customer's markup) and ``unattributed_usd`` (usage of agents with no customer).
+    """
+    rows = conn.execute(
+        f"select w.idx, {USAGE_SUMS},"
+        f" coalesce(sum({_ROW_COST} * (1 + c.markup_percentage / 100))"
+        "   filter (where c.id is not null), 0) as billable_usd,"
+        f" coalesce(sum({_ROW_COST}) filter (where c.id is null), 0) as unattributed_usd"
+        " from unnest(%(lo)s::date[], %(hi)s::date[]) with ordinality as w (lo, hi, idx)"
+        " join billing_usage_daily r on r.usage_day between w.lo and w.hi"
+        " left join billing_customer_agents a on a.agent_id = r.agent_id"
+        " left join billing_customers c on c.id = a.billing_customer_id"
+        " group by w.idx",
+        {"lo": [w.start for w in windows], "hi": [w.end for w in windows]},
+    ).fetchall()
+    by_index = {row.pop("idx"): row for row in rows}
+    return [by_index.get(i + 1) or _empty_window() for i in range(len(windows))]
+
+
+def _empty_window() -> dict[str, Any]:
+    """The sums of a window with no usage."""
+    zero_usd = ("twilio_sms_usd", "twilio_voice_usd", "retell_chat_usd", "retell_voice_usd",
+                "billable_usd", "unattributed_usd")
+    counts = ("chats", "calls", "sms_segments", "call_minutes")
+    return {**dict.fromkeys(counts, 0), **{key: _ZERO for key in zero_usd}}
+
+
+def invoice_summary(conn: Connection, pending: Sequence[str]) -> dict[str, Any]:
+    """The customer count, and the count and CAD total of invoices in ``pending`` statuses."""
+    return conn.execute(
+        "select (select count(*) from billing_customers) as customers,"
+        " count(*) as pending_count, coalesce(sum(total_amount_cad), 0) as pending_total_cad"
+        " from invoice_records where invoice_status = any(%s)",
+        [list(pending)],
+    ).fetchone()
+
+
+def recent_invoices(conn: Connection, limit: int) -> list[dict[str, Any]]:
+    """The most recently created invoices with their customer's name."""
+    return conn.execute(
+        "select i.id::text as id, i.invoice_number, i.created_at, c.customer_name,"
+        " i.billing_period_start, i.billing_period_end, i.total_chats, i.total_calls,"
+        " i.total_sms_segments, i.total_call_minutes, i.total_amount_cad, i.invoice_status"
+        " from invoice_records i join billing_customers c on c.id = i.billing_customer_id"
+        " order by i.created_at desc, i.id desc limit %s",
+        [limit],
+    ).fetchall()
+
