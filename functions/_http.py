@@ -140,6 +140,14 @@ def dispatch(spec: RouteSpec, fn: Handler, req: func.HttpRequest, deps: Any) -> 
         })
 
 
+def uuid_param(value: str) -> str:
+    """A route parameter that must be a UUID (canonical form); 404 ``not_found`` if not."""
+    try:
+        return str(uuid.UUID(value))
+    except (ValueError, TypeError, AttributeError):
+        raise E.NotFound("Not found.", code="not_found") from None
+
+
 def _validation_errors(exc: ValidationError) -> list[dict[str, Any]]:
     return [
         {"field": ".".join(str(p) for p in err["loc"]) or "body", "message": err["msg"],

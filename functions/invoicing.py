@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from billing.usecases import invoice_runs
 from billing.usecases.invoicing import GenerateOptions
-from functions._http import Call, endpoint
+from functions._http import Call, endpoint, uuid_param
 from functions._models import PeriodIn
 
 bp = func.Blueprint()
@@ -67,19 +67,10 @@ def create_invoice_batch(call: Call) -> dict:
 @endpoint(bp, "GET", "billing/invoice-batches/{batch_id}", tag="invoices",
           summary="A batch's progress (processed/total) and per-customer results")
 def get_invoice_batch(call: Call) -> dict:
-    return invoice_runs.get_batch(call.deps, call.principal, _uuid(call.params["batch_id"]))
+    return invoice_runs.get_batch(call.deps, call.principal, uuid_param(call.params["batch_id"]))
 
 
 @endpoint(bp, "POST", "billing/invoice-batches/{batch_id}/retry", tag="invoices",
           summary="Re-run a batch's failed items with the same idempotency keys")
 def retry_invoice_batch(call: Call) -> dict:
-    return invoice_runs.retry(call.deps, call.principal, _uuid(call.params["batch_id"]))
-
-
-def _uuid(value: str) -> str:
-    from billing.domain.errors import NotFound
-
-    try:
-        return str(UUID(value))
-    except ValueError:
-        raise NotFound("Not found.", code="not_found") from None
+    return invoice_runs.retry(call.deps, call.principal, uuid_param(call.params["batch_id"]))
