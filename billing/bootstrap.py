@@ -30,7 +30,27 @@ class Deps:
     fx_service: Any = None
     payments_factory: Callable[[], Any] | None = None
     retell_client: Any = None
+    verifier: Any = None
+    encryption_keyring: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def token_verifier(self) -> Any:
+        """The bearer-token verifier (JWKS or HS256, from ``BILLING_AUTH_*``)."""
+        if self.verifier is None:
+            from billing.adapters.tokens import TokenVerifier
+
+            self.verifier = TokenVerifier.from_settings(self.settings)
+        return self.verifier
+
+    @property
+    def keyring(self) -> Any:
+        """The AES-256-GCM key ring (from ``BILLING_ENCRYPTION_*``)."""
+        if self.encryption_keyring is None:
+            from billing.adapters.secrets import Keyring
+
+            self.encryption_keyring = Keyring.from_settings(self.settings)
+        return self.encryption_keyring
 
     @property
     def fx(self) -> Any:

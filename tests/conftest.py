@@ -5,5 +5,6 @@ pytest_plugins = [
     "tests.fixtures.retell",
     "tests.fixtures.boc",
     "tests.fixtures.api",
+    "tests.fixtures.auth",  # after .api: extends its api_settings
     "tests.fixtures.world",
 ]
