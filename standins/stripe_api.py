@@ -6,6 +6,7 @@ fault, replayed) for tests to assert on.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import threading
@@ -86,8 +87,9 @@ class StripeApi:
             return [dict(entry) for entry in self._log]
 
     def handle(self, req: Request) -> Reply:
+        key = req.headers.get("Idempotency-Key") if req.method == "POST" else None
         entry: dict[str, Any] = {
-            "method": req.method, "path": req.path, "params": None, "idempotency_key": None,
+            "method": req.method, "path": req.path, "params": None, "idempotency_key": key,
             "status": None, "fault": None, "replayed": False, "request_id": "req_" + random_token(14),
         }
         reply = self._handle(req, entry)
@@ -102,6 +104,8 @@ class StripeApi:
         before = self.faults.take(req.method, req.path, BEFORE)
         if before is not None:
             entry["fault"] = before.kind
+            with contextlib.suppress(ApiError):
+                entry["params"] = _params(req)
             if before.kind != "delay":
                 return _fault_reply(before, entry["request_id"])
             time.sleep(before.delay_ms / 1000)
@@ -120,16 +124,14 @@ class StripeApi:
     def _run(self, req: Request, entry: dict[str, Any]) -> Reply:
         livemode = self._authenticate(req.headers.get("Authorization"))
         route, args = self._route(req.method, req.path)
-        params = parse_form(req.body.decode() if req.method == "POST" else req.query)
-        entry["params"] = params
+        params = entry["params"] = _params(req)
+        key = entry["idempotency_key"]
         ctx = Ctx(
-            self.state, livemode, self._base_url(), entry["request_id"],
+            self.state, livemode, self._base_url(), entry["request_id"], idempotency_key=key,
             api_version=req.headers.get("Stripe-Version") or API_VERSION,
         )
-        key = req.headers.get("Idempotency-Key") if req.method == "POST" else None
         if not key:
             return self._execute(ctx, route, args, params)[0]
-        entry["idempotency_key"] = ctx.idempotency_key = key
         endpoint = f"{req.method} {req.path}"
         stored = self.idempotency.begin(livemode, key, endpoint, params)
         if stored is not None:
@@ -177,6 +179,10 @@ class StripeApi:
             if match and route.method == method:
                 return route, match.groups()
         raise unrecognized_url(method, path)
+
+
+def _params(req: Request) -> dict[str, Any]:
+    return parse_form(req.body.decode() if req.method == "POST" else req.query)
 
 
 def _fault_reply(fault: Fault, request_id: str) -> Reply:

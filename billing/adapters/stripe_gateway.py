@@ -56,7 +56,7 @@ class TokenBucket:
                 now = self._monotonic()
                 self._tokens = min(self._capacity, self._tokens + (now - self._last) * self._rate)
                 self._last = now
-                if self._tokens >= 1:
+                if self._tokens >= 1 - 1e-9:  # float refills may fall short by an ulp
                     self._tokens -= 1
                     return
                 wait = (1 - self._tokens) / self._rate
