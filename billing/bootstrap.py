@@ -32,6 +32,7 @@ class Deps:
     retell_client: Any = None
     verifier: Any = None
     encryption_keyring: Any = None
+    mail_transport: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -77,14 +78,30 @@ class Deps:
                                               self.settings.retell_base_url)
         return self.retell_client
 
+    @property
+    def mailer(self) -> Any:
+        """The SMTP mailer (``SMTP_*``), or None while SMTP is not configured."""
+        if self.mail_transport is None and self.settings.smtp_host:
+            from billing.adapters.mailer import SmtpMailer
+
+            self.mail_transport = SmtpMailer.from_settings(self.settings)
+        return self.mail_transport
+
     def payments(self) -> Any:
-        """A Stripe gateway for the organisation's configured key."""
+        """A Stripe gateway for the organisation's key: the one saved in the settings
+        (decrypted in memory), else ``STRIPE_SECRET_KEY``, else 502
+        ``stripe_not_configured``. ``payments_factory`` overrides all of it (tests)."""
         if self.payments_factory is not None:
             return self.payments_factory()
+        from billing.usecases.settings import configured_stripe_key
+
+        return self.stripe_gateway(configured_stripe_key(self))
+
+    def stripe_gateway(self, api_key: str) -> Any:
+        """A Stripe gateway for ``api_key`` at ``STRIPE_API_BASE`` (default: Stripe)."""
         from billing.adapters.stripe_gateway import StripeGateway
 
-        return StripeGateway(self.settings.stripe_secret_key or "",
-                             self.settings.stripe_api_base)
+        return StripeGateway(api_key, self.settings.stripe_api_base)
 
 
 def build_deps(settings: Settings, *, clock: Clock | None = None) -> Deps:

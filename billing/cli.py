@@ -79,6 +79,16 @@ def cmd_sync_usage(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rotate_encryption_key(args: argparse.Namespace) -> int:
+    from billing.bootstrap import get_deps
+    from billing.usecases.settings import rotate_encryption_key
+
+    result = rotate_encryption_key(get_deps())
+    print(f"re-encrypted {result.re_encrypted} stored secret(s) with key {result.key_id};"
+          f" {result.already_current} already used it")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="billing", description=__doc__)
@@ -95,6 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--end", type=date.fromisoformat, required=True,
                    help="YYYY-MM-DD, inclusive")
     p.set_defaults(func=cmd_sync_usage)
+
+    p = sub.add_parser("rotate-encryption-key",
+                       help="re-encrypt every stored secret with BILLING_ENCRYPTION_KEY")
+    p.set_defaults(func=cmd_rotate_encryption_key)
 
     p = sub.add_parser("serve", help="serve the HTTP API on 127.0.0.1")
     p.add_argument("--port", type=int, default=7071)
