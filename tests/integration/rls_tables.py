@@ -120,6 +120,13 @@ TABLES: dict[str, dict[str, str]] = {
         "update": "update billing_usage_daily set chats = chats + 1",
         "delete": "delete from billing_usage_daily",
     },
+    "billing_usage_monthly": {
+        "select": "select usage_month from billing_usage_monthly",
+        "insert": "insert into billing_usage_monthly (agent_id, usage_month)"
+                  " values (%(uniq)s, '2026-10-01')",
+        "update": "update billing_usage_monthly set chats = chats + 1",
+        "delete": "delete from billing_usage_monthly",
+    },
 }
 
 ALL = {"select", "insert", "update", "delete"}
@@ -139,6 +146,7 @@ ADMIN_ALLOWED: dict[str, set[str]] = {
     "fx_rates": {"select", "insert"},
     "usage_sync_cursors": {"select"},
     "billing_usage_daily": {"select"},
+    "billing_usage_monthly": {"select"},
 }
 SERVICE_ALLOWED: dict[str, set[str]] = {
     "billing_customers": ALL,
@@ -153,4 +161,5 @@ SERVICE_ALLOWED: dict[str, set[str]] = {
     "fx_rates": ALL,
     "usage_sync_cursors": ALL,
     "billing_usage_daily": {"select"},
+    "billing_usage_monthly": {"select"},
 }

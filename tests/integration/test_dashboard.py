@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from billing.adapters.clock import ManualClock
+from billing.adapters.postgres.dashboard_sql import split_by_month
+from billing.domain.periods import Period
 from billing.usecases.dashboard import build_dashboard
 from billing.usecases.fx import FxService
 from tests.fixtures.db import create_user
@@ -263,3 +265,17 @@ def test_pending_and_recent_invoices_and_customer_count(admin_conn, customers, r
         "Clinic B", "draft", Decimal("100.25"))
     assert first.period_label == "Jan 1-31, 2026"
     assert first.usage_summary == "1,500 chats, 2,340 segments, 2 calls, 12.5 minutes"
+
+
+@pytest.mark.parametrize(("start", "end", "months", "days"), [
+    ("2026-11-01", "2026-11-15", [], [("2026-11-01", "2026-11-15")]),
+    ("2026-10-01", "2026-10-31", ["2026-10-01"], []),
+    ("2026-09-15", "2026-12-02", ["2026-10-01", "2026-11-01"],
+     [("2026-09-15", "2026-09-30"), ("2026-12-01", "2026-12-02")]),
+    ("2026-02-01", "2026-02-28", ["2026-02-01"], []),
+    ("2026-02-02", "2026-02-28", [], [("2026-02-02", "2026-02-28")]),
+])
+def test_a_period_is_read_as_whole_months_and_leftover_days(start, end, months, days):
+    whole, rest = split_by_month(Period(date.fromisoformat(start), date.fromisoformat(end)))
+    assert whole == [date.fromisoformat(m) for m in months]
+    assert rest == [Period(date.fromisoformat(a), date.fromisoformat(b)) for a, b in days]

@@ -1,4 +1,4 @@
-"""The daily usage rollup the dashboard reads stays equal to the ledger through
+"""The daily and monthly usage rollups the dashboard reads stay equal to the ledger through
 inserts, upserts, updates, invoice claims, deletes, rollbacks, concurrent
 writers and a change of billing time zone."""
 from __future__ import annotations
@@ -24,28 +24,33 @@ INSERT = (
 
 
 def expected_rollup(conn: psycopg.Connection) -> dict:
-    """Per (agent, local day) sums of the ledger rows, computed here in Python."""
+    """Per (agent, local day) and (agent, local month) sums of the ledger, computed here."""
     zone = ZoneInfo(conn.execute("select billing_time_zone from billing_settings").fetchone()[0])
-    sums: dict = defaultdict(lambda: dict.fromkeys(COLUMNS, ZERO))
+    sums: dict = {grain: defaultdict(lambda: dict.fromkeys(COLUMNS, ZERO))
+                  for grain in ("daily", "monthly")}
     for source, agent, started, segments, minutes, twilio, retell in conn.execute(
             "select source, agent_id, started_at, sms_segments, billed_minutes,"
             " twilio_cost_usd, retell_cost_usd_cents from usage_records"):
-        row = sums[(agent, started.astimezone(zone).date())]
+        day = started.astimezone(zone).date()
         chat = source == "retell_chat"
-        row["chats" if chat else "calls"] += 1
-        row["sms_segments"] += segments
-        row["billed_minutes"] += minutes
-        row["twilio_sms_usd" if chat else "twilio_voice_usd"] += twilio
-        row["retell_chat_usd_cents" if chat else "retell_voice_usd_cents"] += retell
-    return dict(sums)
+        for row in (sums["daily"][(agent, day)], sums["monthly"][(agent, day.replace(day=1))]):
+            row["chats" if chat else "calls"] += 1
+            row["sms_segments"] += segments
+            row["billed_minutes"] += minutes
+            row["twilio_sms_usd" if chat else "twilio_voice_usd"] += twilio
+            row["retell_chat_usd_cents" if chat else "retell_voice_usd_cents"] += retell
+    return {grain: dict(rows) for grain, rows in sums.items()}
 
 
 def actual_rollup(conn: psycopg.Connection) -> dict:
-    """The rollup's rows, leaving out rows that went back to all zeros."""
-    rows = conn.execute(f"select agent_id, usage_day, {', '.join(COLUMNS)}"
-                        " from billing_usage_daily").fetchall()
-    return {(r[0], r[1]): dict(zip(COLUMNS, r[2:], strict=True)) for r in rows
-            if r[2] or r[3]}
+    """Both rollups' rows, leaving out rows that went back to all zeros."""
+    out = {}
+    for grain, bucket in (("daily", "usage_day"), ("monthly", "usage_month")):
+        rows = conn.execute(f"select agent_id, {bucket}, {', '.join(COLUMNS)}"
+                            f" from billing_usage_{grain}").fetchall()
+        out[grain] = {(r[0], r[1]): dict(zip(COLUMNS, r[2:], strict=True)) for r in rows
+                      if r[2] or r[3]}
+    return out
 
 
 def insert_in_one_statement(conn: psycopg.Connection, rows: list[tuple]) -> None:
@@ -94,17 +99,18 @@ def test_the_rollup_equals_the_ledger_after_every_kind_of_write(admin_conn):
             write(admin_conn)
         assert actual_rollup(admin_conn) == expected_rollup(admin_conn), step
     admin_conn.execute("truncate usage_records")
-    assert actual_rollup(admin_conn) == {} == expected_rollup(admin_conn)
+    assert actual_rollup(admin_conn) == {"daily": {}, "monthly": {}} == expected_rollup(
+        admin_conn)
 
 
 def test_a_time_zone_change_rebuilds_the_rollup_in_the_new_zone(admin_conn):
     admin_conn.cursor().executemany(INSERT, random_usage(random.Random(5), 60, "tz"))
     admin_conn.execute("update billing_settings set billing_time_zone = 'Asia/Kolkata'")
     assert actual_rollup(admin_conn) == expected_rollup(admin_conn)
-    days = {day for _, day in actual_rollup(admin_conn)}
+    days = set(actual_rollup(admin_conn)["daily"])
     admin_conn.execute("update billing_settings set billing_time_zone = 'America/Vancouver'")
     assert actual_rollup(admin_conn) == expected_rollup(admin_conn)
-    assert {day for _, day in actual_rollup(admin_conn)} != days
+    assert set(actual_rollup(admin_conn)["daily"]) != days
 
 
 def test_concurrent_writers_and_a_zone_change_leave_the_rollup_exact(db_url, admin_conn):

@@ -1,18 +1,22 @@
-"""SQL for the dashboard: usage sums over the daily rollup, customer count,
+"""SQL for the dashboard: usage sums over the rollups, customer count,
 pending and recent invoices.
 
-``billing_usage_daily`` (migration 20261127000600) holds exact per-agent,
-per-local-day sums of the usage ledger, kept in step by triggers; every usage
-figure here is an aggregate over it, joined to the agent → customer mapping.
+``billing_usage_monthly`` and ``billing_usage_daily`` (migration
+20261127000600) hold exact per-agent sums of the usage ledger per month and per
+day in the billing time zone, kept in step by triggers. A range of days is read
+as its whole months from the monthly rollup and its other days from the daily
+one; every usage figure here is an aggregate over those rows, joined to the
+agent → customer mapping.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from billing.adapters.postgres.sessions import Connection
-from billing.domain.periods import Period
+from billing.domain.periods import Period, month_of
 
 #: Usage sums over rollup rows ``r`` (UsageTotals' names; USD at full precision).
 USAGE_SUMS = """
@@ -30,6 +34,50 @@ _ZERO = Decimal(0)
 #: One rollup row's whole cost in USD.
 _ROW_COST = ("(r.twilio_sms_usd + r.twilio_voice_usd"
              " + (r.retell_chat_usd_cents + r.retell_voice_usd_cents) / 100)")
+_ROLLUP_COLUMNS = ", ".join(
+    f"r.{name}" for name in ("agent_id", "chats", "calls", "sms_segments", "billed_minutes",
+                             "twilio_sms_usd", "twilio_voice_usd", "retell_chat_usd_cents",
+                             "retell_voice_usd_cents"))
+
+
+def split_by_month(period: Period) -> tuple[list[date], list[Period]]:
+    """The whole calendar months inside ``period`` (first days) and the other days."""
+    months: list[date] = []
+    days: list[Period] = []
+    start = period.start
+    while start <= period.end:
+        month = month_of(start)
+        end = min(month.end, period.end)
+        if (start, end) == (month.start, month.end):
+            months.append(start)
+        else:
+            days.append(Period(start, end))
+        start = end + timedelta(days=1)
+    return months, days
+
+
+def rollup_rows(windows: Sequence[Period]) -> tuple[str, dict[str, Any]]:
+    """A ``with`` clause defining ``r``: the rollup rows covering each window, with
+    ``r.idx`` the window's number (from 1), and its parameters."""
+    months, days = [], []
+    for idx, window in enumerate(windows, 1):
+        whole, rest = split_by_month(window)
+        months += [(idx, first) for first in whole]
+        days += [(idx, part) for part in rest]
+    sql = (
+        "with month_parts (idx, usage_month) as ("
+        "   select * from unnest(%(m_idx)s::int[], %(m_first)s::date[])),"
+        " day_parts (idx, lo, hi) as ("
+        "   select * from unnest(%(d_idx)s::int[], %(d_lo)s::date[], %(d_hi)s::date[])),"
+        f" r as (select p.idx, {_ROLLUP_COLUMNS} from month_parts p"
+        "   join billing_usage_monthly r on r.usage_month = p.usage_month"
+        f"  union all select p.idx, {_ROLLUP_COLUMNS} from day_parts p"
+        "   join billing_usage_daily r on r.usage_day between p.lo and p.hi) "
+    )
+    params = {"m_idx": [i for i, _ in months], "m_first": [m for _, m in months],
+              "d_idx": [i for i, _ in days], "d_lo": [p.start for _, p in days],
+              "d_hi": [p.end for _, p in days]}
+    return sql, params
 
 
 def billing_time_zone(conn: Connection) -> str | None:
@@ -44,17 +92,16 @@ def usage_windows(conn: Connection, windows: Sequence[Period]) -> list[dict[str,
     Besides ``USAGE_SUMS``: ``billable_usd`` (attributed usage with each
     customer's markup) and ``unattributed_usd`` (usage of agents with no customer).
     """
+    with_rollup, params = rollup_rows(windows)
     rows = conn.execute(
-        f"select w.idx, {USAGE_SUMS},"
+        f"{with_rollup} select r.idx, {USAGE_SUMS},"
         f" coalesce(sum({_ROW_COST} * (1 + c.markup_percentage / 100))"
         "   filter (where c.id is not null), 0) as billable_usd,"
         f" coalesce(sum({_ROW_COST}) filter (where c.id is null), 0) as unattributed_usd"
-        " from unnest(%(lo)s::date[], %(hi)s::date[]) with ordinality as w (lo, hi, idx)"
-        " join billing_usage_daily r on r.usage_day between w.lo and w.hi"
-        " left join billing_customer_agents a on a.agent_id = r.agent_id"
+        " from r left join billing_customer_agents a on a.agent_id = r.agent_id"
         " left join billing_customers c on c.id = a.billing_customer_id"
-        " group by w.idx",
-        {"lo": [w.start for w in windows], "hi": [w.end for w in windows]},
+        " group by r.idx",
+        params,
     ).fetchall()
     by_index = {row.pop("idx"): row for row in rows}
     return [by_index.get(i + 1) or _empty_window() for i in range(len(windows))]
