@@ -1,4 +1,6 @@
-"""The hourly timer's work, step by step: for now, the incremental usage sync.
+"""The hourly timer's work, step by step: the incremental usage sync, the
+overdue sweep, automatic monthly invoices (only once the usage sync succeeded,
+or when there is no Retell to sync from) and sending queued notifications.
 
 A step that fails with a ``BillingError`` (Retell or the database unavailable)
 is logged and reported in ``HourlyRun.failures``; the following steps still run.
@@ -11,6 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from billing.domain.errors import BillingError
+from billing.usecases.auto_invoicing import (
+    AutoInvoiceOutcome,
+    mark_overdue_invoices,
+    run_auto_invoicing,
+)
+from billing.usecases.notifications import DrainResult, drain_outbox
 from billing.usecases.usage_sync import SyncResult, sync_incremental
 
 log = logging.getLogger("billing.hourly")
@@ -22,6 +30,9 @@ class HourlyRun:
     """What one hourly run did; ``failures`` maps a step to its error code."""
 
     usage: SyncResult | None = None
+    overdue: list[str] | None = None
+    auto_invoice: AutoInvoiceOutcome | None = None
+    notifications: DrainResult | None = None
     failures: dict[str, str] = field(default_factory=dict)
 
 
@@ -31,6 +42,11 @@ def run_hourly(deps: Any) -> HourlyRun:
     run.usage = _step(run, "usage_sync", lambda: sync_incremental(
         db=deps.db, source=deps.usage_source, clock=deps.clock,
         default_time_zone=deps.settings.billing_time_zone))
+    usage_ready = run.failures.get("usage_sync") in (None, "retell_not_configured")
+    run.overdue = _step(run, "overdue_sweep", lambda: mark_overdue_invoices(deps))
+    run.auto_invoice = _step(run, "auto_invoicing", lambda: run_auto_invoicing(
+        deps, usage_ready=usage_ready))
+    run.notifications = _step(run, "notifications", lambda: drain_outbox(deps))
     return run
 
 

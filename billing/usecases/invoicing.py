@@ -18,7 +18,7 @@ from billing.adapters.postgres.audit_sql import record_audit
 from billing.domain.errors import BillingError, Conflict, ValidationFailed
 from billing.domain.money import FxRate, build_invoice_lines
 from billing.domain.periods import Period
-from billing.usecases import stripe_customers
+from billing.usecases import notifications, stripe_customers
 from billing.usecases.invoice_saga import SagaContext, run_saga
 
 log = logging.getLogger("billing.invoicing")
@@ -91,6 +91,7 @@ def run_batch(ctx: SagaContext, batch_id: str, fx: FxRate, tz: str, *,
                          "period_start": period.start, "period_end": period.end,
                          "processed": view["processed"], "failed": view["failed"],
                          "skipped": view["skipped"], "total_cad": view["total_cad"]})
+        notifications.queue_batch_summary(conn, view)
     return view
 
 
