@@ -1,10 +1,23 @@
 """Azure Functions entry point: composition only (no I/O at import)."""
 import azure.functions as func
 
-from functions import dashboard, health, invoices, meta, reports, retell_webhook, timers, usage
+from functions import (
+    access,
+    audit,
+    customers,
+    dashboard,
+    health,
+    invoices,
+    meta,
+    reports,
+    retell_webhook,
+    timers,
+    usage,
+)
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
-for blueprint in (health.bp, meta.bp, usage.bp, retell_webhook.bp, timers.bp, dashboard.bp,
+for blueprint in (health.bp, meta.bp, access.bp, customers.bp, audit.bp,
+                  usage.bp, retell_webhook.bp, timers.bp, dashboard.bp,
                   invoices.bp, reports.bp):
     app.register_functions(blueprint)

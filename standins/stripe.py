@@ -109,12 +109,6 @@ class StripeStandin(StripeStandinControl):
         self._address = (host, port)
         self._running: tuple[StripeServer, Any] | None = None
 
-    @property
-    def app(self) -> StripeStandinApp:
-        if self._running is None:
-            raise RuntimeError("the stand-in is not running")
-        return self._running[0].app
-
     def start(self) -> StripeStandin:
         self._running = start_in_thread(*self._address)
         self.base_url = self._running[0].app.base_url

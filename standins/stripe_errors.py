@@ -110,7 +110,8 @@ def api_error() -> ApiError:
     )
 
 
-def idempotency_mismatch(key: str, first: str | None = None, now: str | None = None) -> ApiError:
+def idempotency_mismatch(key: str, first: str, now: str) -> ApiError:
+    """The key was first used with other parameters, or at another endpoint."""
     if first != now:
         reason = f"for the same endpoint they were first used for ('{first}' vs '{now}')"
     else:

@@ -9,6 +9,7 @@ never contain the token.
 """
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,9 +45,11 @@ class _JwksClient(jwt.PyJWKClient):
 
     def fetch_data(self) -> Any:
         try:
-            return self._fetch(self.uri)
+            data = self._fetch(self.uri)
         except (httpx.HTTPError, ValueError) as exc:
             raise jwt.PyJWKClientConnectionError(type(exc).__name__) from exc
+        self._last_successful_fetch = time.monotonic()  # as the base class does
+        return data
 
 
 @dataclass(frozen=True)

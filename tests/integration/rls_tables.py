@@ -7,6 +7,7 @@ SEED_IDS = {
     "customer": "11111111-1111-1111-1111-111111111111",
     "invoice": "22222222-2222-2222-2222-222222222222",
     "batch": "44444444-4444-4444-4444-444444444444",
+    "user": "55555555-5555-5555-5555-555555555555",
 }
 
 SEED_SQL = [
@@ -27,6 +28,10 @@ SEED_SQL = [
     "insert into fx_rates (rate_date, source, usd_cad, observed_on)"
     " values ('2026-10-30', 'bank_of_canada', 1.39, '2026-10-30')",
     "insert into usage_sync_cursors (source, high_water_mark) values ('retell_chat', now())",
+    "insert into auth.users (id, email) values (%(user)s, 'seed@carexps.test')",
+    "insert into billing_access_state (user_id, last_used_step) values (%(user)s, 1)",
+    "insert into billing_rate_limit_events (user_id, action, occurred_at)"
+    " values (%(user)s, 'mutation', now())",
 ]
 
 # table -> {operation: sql}. Statements may use %(customer)s, %(invoice)s, %(uniq)s.
@@ -113,6 +118,20 @@ TABLES: dict[str, dict[str, str]] = {
         "update": "update usage_sync_cursors set high_water_mark = now()",
         "delete": "delete from usage_sync_cursors",
     },
+    "billing_access_state": {
+        "select": "select user_id from billing_access_state",
+        "insert": "insert into billing_access_state (user_id) values (%(user)s)"
+                  " on conflict (user_id) do update set locked_until = now()",
+        "update": "update billing_access_state set last_used_step = 2",
+        "delete": "delete from billing_access_state",
+    },
+    "billing_rate_limit_events": {
+        "select": "select id from billing_rate_limit_events",
+        "insert": "insert into billing_rate_limit_events (user_id, action, occurred_at)"
+                  " values (%(user)s, 'export', now())",
+        "update": "update billing_rate_limit_events set occurred_at = now()",
+        "delete": "delete from billing_rate_limit_events",
+    },
     "billing_usage_daily": {
         "select": "select usage_day from billing_usage_daily",
         "insert": "insert into billing_usage_daily (agent_id, usage_day)"
@@ -145,6 +164,8 @@ ADMIN_ALLOWED: dict[str, set[str]] = {
     "usage_records": {"select", "update"},
     "fx_rates": {"select", "insert"},
     "usage_sync_cursors": {"select"},
+    "billing_access_state": set(),
+    "billing_rate_limit_events": set(),
     "billing_usage_daily": {"select"},
     "billing_usage_monthly": {"select"},
 }
@@ -160,6 +181,8 @@ SERVICE_ALLOWED: dict[str, set[str]] = {
     "usage_records": ALL,
     "fx_rates": ALL,
     "usage_sync_cursors": ALL,
+    "billing_access_state": ALL,
+    "billing_rate_limit_events": ALL,
     "billing_usage_daily": {"select"},
     "billing_usage_monthly": {"select"},
 }
