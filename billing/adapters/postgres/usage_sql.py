@@ -8,7 +8,8 @@ column here: ids, timestamps, counts and costs only.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
+from operator import attrgetter
 from datetime import datetime
 from decimal import Decimal
 
@@ -46,6 +47,8 @@ class StoredRow:
 
 
 COLUMNS = tuple(f.name for f in fields(LedgerRow))
+#: A row's values in column order (``dataclasses.astuple`` deep-copies: 10x slower).
+_VALUES = attrgetter(*COLUMNS)
 _KEY = ("source", "external_id")
 _SET = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c not in _KEY)
 _STAGE_SQL = (
@@ -112,7 +115,7 @@ def upsert_rows(conn: Connection, rows: Iterable[LedgerRow]) -> UpsertOutcome:
     conn.execute(_STAGE_SQL)
     with conn.cursor().copy(f"copy usage_incoming ({', '.join(COLUMNS)}) from stdin") as copy:
         for row in rows:
-            copy.write_row(astuple(row))
+            copy.write_row(_VALUES(row))
     written = conn.execute(_UPSERT_SQL).fetchall()
     conn.execute("drop table usage_incoming")
     return UpsertOutcome(
