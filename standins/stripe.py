@@ -110,6 +110,8 @@ class StripeStandin(StripeStandinControl):
         self._running: tuple[StripeServer, Any] | None = None
 
     def start(self) -> StripeStandin:
+        if self._http.is_closed:
+            self._http = httpx.Client(timeout=30)
         self._running = start_in_thread(*self._address)
         self.base_url = self._running[0].app.base_url
         return self
@@ -131,11 +133,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m standins.stripe", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=12111)
-    parser.add_argument("--api-key", action="append", help="accept only these keys (repeatable)")
+    parser.add_argument("--api-key", action="append",
+                        help="accept only these keys, also after a reset (repeatable)")
     args = parser.parse_args(argv)
-    server = StripeServer(args.host, args.port, StripeStandinApp())
-    if args.api_key:
-        server.app.api.valid_keys = set(args.api_key)
+    keys = set(args.api_key) if args.api_key else None
+    server = StripeServer(args.host, args.port, StripeStandinApp(valid_keys=keys))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"Stripe stand-in on {server.app.base_url}", flush=True)
     try:

@@ -11,6 +11,7 @@ import json
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,7 @@ ROUTES: list[Route] = [
     *stripe_customers.ROUTES, *stripe_invoices.ROUTES,
     *stripe_invoice_actions.ROUTES, *stripe_invoiceitems.ROUTES,
 ]
+LOG_SIZE = 10_000
 _KEY = re.compile(r"(sk|rk)_(test|live)_[0-9A-Za-z]+")
 
 
@@ -68,17 +70,18 @@ def error_reply(error: ApiError, request_id: str) -> Reply:
 class StripeApi:
     def __init__(
         self, state: StripeState, faults: Faults, base_url: Callable[[], str],
+        valid_keys: set[str] | None = None,
     ) -> None:
         self.state, self.faults, self._base_url = state, faults, base_url
         self.idempotency = IdempotencyStore()
-        self.valid_keys: set[str] | None = None
-        self._log: list[dict[str, Any]] = []
+        self._default_keys = self.valid_keys = valid_keys
+        self._log: deque[dict[str, Any]] = deque(maxlen=LOG_SIZE)
         self._log_lock = threading.Lock()
         self._routes = [(re.compile(r.pattern), r) for r in ROUTES]
 
     def reset(self) -> None:
         self.idempotency.reset()
-        self.valid_keys = None
+        self.valid_keys = self._default_keys
         with self._log_lock:
             self._log.clear()
 

@@ -73,8 +73,7 @@ def _mode(app: StripeStandinApp, body: dict, query: dict, args: tuple) -> Any:
 
 
 def _events(app: StripeStandinApp, body: dict, query: dict, args: tuple) -> Any:
-    wanted = query.get("type")
-    return [e for e in app.webhooks.events.values() if wanted is None or e["type"] == wanted]
+    return app.webhooks.of_type(query.get("type"))
 
 
 def _flush(app: StripeStandinApp, body: dict, query: dict, args: tuple) -> Any:

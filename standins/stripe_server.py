@@ -14,12 +14,12 @@ from standins.stripe_webhooks import Webhooks
 class StripeStandinApp:
     """Everything one stand-in holds: objects, API pipeline, faults, webhooks."""
 
-    def __init__(self, base_url: str = "") -> None:
+    def __init__(self, base_url: str = "", valid_keys: set[str] | None = None) -> None:
         self.base_url = base_url
         self.state = StripeState()
         self.faults = Faults()
         self.webhooks = Webhooks()
-        self.api = StripeApi(self.state, self.faults, lambda: self.base_url)
+        self.api = StripeApi(self.state, self.faults, lambda: self.base_url, valid_keys)
 
     def reset(self) -> None:
         self.faults.clear()

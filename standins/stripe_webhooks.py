@@ -60,6 +60,11 @@ class Webhooks:
             self.pending: list[str] = []
             self.mode = "auto"
 
+    def of_type(self, event_type: str | None = None) -> list[dict[str, Any]]:
+        """Recorded events, oldest first, optionally of one type."""
+        with self._lock:
+            return [e for e in self.events.values() if event_type in (None, e["type"])]
+
     def register(self, url: str, secret: str, enabled_events: list[str] | None = None) -> dict[str, Any]:
         endpoint = Endpoint(url, secret, enabled_events or ["*"])
         with self._lock:

@@ -129,6 +129,10 @@ def test_the_command_line_server_is_driven_over_http():
         assert client.post("/v1/customers", data={"name": "A"}).status_code == 200
         assert [r["status"] for r in control.requests()] == [500, 200]
         assert json.loads(client.get("/v1/customers").content)["data"][0]["name"] == "A"
+        control.reset()
+        assert client.get("/v1/customers").json()["data"] == []
+        other = httpx.get(base_url + "/v1/customers", headers={"Authorization": "Bearer sk_test_other"})
+        assert other.status_code == 401
     finally:
         process.terminate()
         process.wait(timeout=10)
