@@ -98,6 +98,21 @@ def test_the_hourly_run_syncs_usage_incrementally(db, retell_client, clock, admi
     assert cursors(admin_conn) == {"retell_call": NOW, "retell_chat": NOW}
 
 
+def test_the_hourly_timer_fires_at_minute_5_and_runs_the_hourly_steps(db, retell_client, clock,
+                                                                     admin_conn):
+    from functions import timers
+
+    function = timers.bp._function_builders[0].build()
+    (trigger,) = function.get_bindings()
+
+    with use_deps(deps_for(db, clock, retell_client)):
+        function.get_user_function()(timer=None)
+
+    assert (trigger.type, trigger.schedule, trigger.run_on_startup) == (
+        "timerTrigger", "0 5 * * * *", False)
+    assert cursors(admin_conn) == {"retell_call": NOW, "retell_chat": NOW}
+
+
 @pytest.mark.parametrize(("broken", "code"), [("retell_down", "retell_unavailable"),
                                               ("no_key", "retell_not_configured")])
 def test_an_hourly_run_reports_a_failed_usage_sync_instead_of_raising(
