@@ -11,6 +11,8 @@ from functions import (
     meta,
     reports,
     retell_webhook,
+    settings,
+    stripe_webhook,
     timers,
     usage,
 )
@@ -19,5 +21,5 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
 for blueprint in (health.bp, meta.bp, access.bp, customers.bp, audit.bp,
                   usage.bp, retell_webhook.bp, timers.bp, dashboard.bp,
-                  invoices.bp, reports.bp):
+                  invoices.bp, reports.bp, settings.bp, stripe_webhook.bp):
     app.register_functions(blueprint)
