@@ -113,14 +113,9 @@ def apply_stripe_invoice(conn: Connection, invoice_row: dict[str, Any],
 
 def available_actions(row: dict[str, Any]) -> list[str]:
     """The actions the invoice allows now (for the UI's menus)."""
-    status, in_stripe = Status(row["invoice_status"]), _in_stripe(row)
-    allowed = [name for name, statuses in ACTIONS.items() if status in statuses
-               and (in_stripe or name not in NEEDS_STRIPE)]
-    if not row["stripe_invoice_pdf_url"]:
-        allowed = [name for name in allowed if name != "pdf"]
-    if not row["stripe_invoice_id"]:
-        allowed = [name for name in allowed if name != "refresh"]
-    return allowed
+    status = Status(row["invoice_status"])
+    return [name for name, statuses in ACTIONS.items()
+            if status in statuses and _REQUIRES.get(name, _always)(row)]
 
 
 def _act(deps: Any, principal: Principal | None, invoice_id: str, action: str, audit: str,
@@ -207,6 +202,18 @@ def _begin(session: Session, invoice_id: str, action: str) -> dict[str, Any]:
 
 def _in_stripe(row: dict[str, Any]) -> bool:
     return row["stripe_invoice_id"] is not None and row["stripe_state"] == "complete"
+
+
+def _always(row: dict[str, Any]) -> bool:
+    return True
+
+
+#: What an action needs besides an allowed status.
+_REQUIRES: dict[str, Callable[[dict[str, Any]], bool]] = {
+    **dict.fromkeys(NEEDS_STRIPE, _in_stripe),
+    "refresh": lambda row: row["stripe_invoice_id"] is not None,
+    "pdf": lambda row: row["stripe_invoice_pdf_url"] is not None,
+}
 
 
 def _not_in_stripe(row: dict[str, Any]) -> InvalidState:

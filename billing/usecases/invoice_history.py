@@ -16,7 +16,7 @@ from billing.adapters.postgres.audit_sql import record_audit
 from billing.adapters.postgres.sessions import Connection
 from billing.domain.csv_safe import write_csv
 from billing.domain.errors import InvalidState, NotFound
-from billing.domain.invoice import Status
+from billing.domain.invoice import ACTIONS, Status
 from billing.domain.principal import Principal
 from billing.usecases.invoice_actions import available_actions
 from billing.usecases.invoice_runs import load_org, session_for
@@ -152,10 +152,11 @@ def pdf_url(deps: Any, principal: Principal, invoice_id: str) -> str:
     """Stripe's PDF of the invoice (it exists once the invoice is finalized)."""
     with session_for(deps, principal)() as conn:
         row = _load(conn, invoice_id)
-    if row["stripe_invoice_pdf_url"]:
+    status = Status(row["invoice_status"])
+    if row["stripe_invoice_pdf_url"] and status in ACTIONS["pdf"]:
         return row["stripe_invoice_pdf_url"]
-    if row["invoice_status"] == Status.CANCELLED:
-        reason = "This invoice was cancelled before it was finalized, so it has no PDF."
+    if status is Status.CANCELLED:
+        reason = "This invoice was cancelled, so there is no PDF to download."
     else:
         reason = ("Stripe creates the PDF when the invoice is finalized; this invoice is "
                   "still a draft. Send it (or finalize it) first.")
