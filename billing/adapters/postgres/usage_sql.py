@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
-from operator import attrgetter
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
 
 from billing.adapters.postgres.sessions import Connection
 from billing.domain.pricing import RateCard
