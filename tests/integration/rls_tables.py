@@ -32,6 +32,12 @@ SEED_SQL = [
     "insert into billing_access_state (user_id, last_used_step) values (%(user)s, 1)",
     "insert into billing_rate_limit_events (user_id, action, occurred_at)"
     " values (%(user)s, 'mutation', now())",
+    "insert into billing_auto_invoice_runs (period_start, period_end, batch_id, scheduled_for)"
+    " values ('2026-10-01', '2026-10-31', %(batch)s, now())",
+    "insert into billing_stripe_events (event_id, event_type, event_created, outcome)"
+    " values ('evt_seed', 'invoice.paid', now(), 'applied')",
+    "insert into billing_notification_outbox (kind, dedupe_key, recipient, subject, body)"
+    " values ('payment_received', 'seed', 'billing@clinic.test', 'Seed', 'Seed')",
 ]
 
 # table -> {operation: sql}. Statements may use %(customer)s, %(invoice)s, %(uniq)s.
@@ -118,6 +124,20 @@ TABLES: dict[str, dict[str, str]] = {
         "update": "update usage_sync_cursors set high_water_mark = now()",
         "delete": "delete from usage_sync_cursors",
     },
+    "billing_usage_daily": {
+        "select": "select usage_day from billing_usage_daily",
+        "insert": "insert into billing_usage_daily (agent_id, usage_day)"
+                  " values (%(uniq)s, '2026-10-01')",
+        "update": "update billing_usage_daily set chats = chats + 1",
+        "delete": "delete from billing_usage_daily",
+    },
+    "billing_usage_monthly": {
+        "select": "select usage_month from billing_usage_monthly",
+        "insert": "insert into billing_usage_monthly (agent_id, usage_month)"
+                  " values (%(uniq)s, '2026-10-01')",
+        "update": "update billing_usage_monthly set chats = chats + 1",
+        "delete": "delete from billing_usage_monthly",
+    },
     "billing_access_state": {
         "select": "select user_id from billing_access_state",
         "insert": "insert into billing_access_state (user_id) values (%(user)s)"
@@ -132,19 +152,27 @@ TABLES: dict[str, dict[str, str]] = {
         "update": "update billing_rate_limit_events set occurred_at = now()",
         "delete": "delete from billing_rate_limit_events",
     },
-    "billing_usage_daily": {
-        "select": "select usage_day from billing_usage_daily",
-        "insert": "insert into billing_usage_daily (agent_id, usage_day)"
-                  " values (%(uniq)s, '2026-10-01')",
-        "update": "update billing_usage_daily set chats = chats + 1",
-        "delete": "delete from billing_usage_daily",
+    "billing_auto_invoice_runs": {
+        "select": "select period_start from billing_auto_invoice_runs",
+        "insert": "insert into billing_auto_invoice_runs (period_start, period_end, batch_id,"
+                  " scheduled_for) values ('2026-09-01', '2026-09-30', %(batch)s, now())",
+        "update": "update billing_auto_invoice_runs set attempts = 2",
+        "delete": "delete from billing_auto_invoice_runs",
     },
-    "billing_usage_monthly": {
-        "select": "select usage_month from billing_usage_monthly",
-        "insert": "insert into billing_usage_monthly (agent_id, usage_month)"
-                  " values (%(uniq)s, '2026-10-01')",
-        "update": "update billing_usage_monthly set chats = chats + 1",
-        "delete": "delete from billing_usage_monthly",
+    "billing_stripe_events": {
+        "select": "select event_id from billing_stripe_events",
+        "insert": "insert into billing_stripe_events (event_id, event_type, event_created,"
+                  " outcome) values ('evt_' || %(uniq)s, 'invoice.sent', now(), 'applied')",
+        "update": "update billing_stripe_events set outcome = 'unchanged'",
+        "delete": "delete from billing_stripe_events",
+    },
+    "billing_notification_outbox": {
+        "select": "select id from billing_notification_outbox",
+        "insert": "insert into billing_notification_outbox (kind, dedupe_key, recipient,"
+                  " subject, body) values ('payment_received', %(uniq)s, 'a@clinic.test',"
+                  " 'Subject', 'Body')",
+        "update": "update billing_notification_outbox set status = 'sent'",
+        "delete": "delete from billing_notification_outbox",
     },
 }
 
@@ -166,6 +194,9 @@ ADMIN_ALLOWED: dict[str, set[str]] = {
     "usage_sync_cursors": {"select"},
     "billing_access_state": set(),
     "billing_rate_limit_events": set(),
+    "billing_auto_invoice_runs": {"select"},
+    "billing_stripe_events": {"select"},
+    "billing_notification_outbox": {"select", "insert"},
     "billing_usage_daily": {"select"},
     "billing_usage_monthly": {"select"},
 }
@@ -183,6 +214,9 @@ SERVICE_ALLOWED: dict[str, set[str]] = {
     "usage_sync_cursors": ALL,
     "billing_access_state": ALL,
     "billing_rate_limit_events": ALL,
+    "billing_auto_invoice_runs": ALL,
+    "billing_stripe_events": ALL,
+    "billing_notification_outbox": ALL,
     "billing_usage_daily": {"select"},
     "billing_usage_monthly": {"select"},
 }
