@@ -99,7 +99,7 @@ def _invoice_action(app: StripeStandinApp, body: dict, query: dict, args: tuple)
             raise NotFound(f"no invoice {invoice_id}")
         ctx = Ctx(app.state, invoice["livemode"], app.base_url, request_id=None)
         result = json.loads(json.dumps(INVOICE_ACTIONS[action](ctx, invoice_id)))
-    app.webhooks.publish(ctx.events)
+    app.webhooks.release(app.webhooks.record(ctx.events))
     return result
 
 

@@ -1,5 +1,8 @@
 """Invoice state changes: finalize, send, pay, void, mark_uncollectible.
 
+As at Stripe, sending or paying a draft finalizes it first, and an invoice
+finalized with nothing due is paid at once; void takes open or uncollectible.
+
 Also the customer-side happenings a test triggers through the controls: a
 payment online, a failed payment attempt, the due date passing.
 """
@@ -68,8 +71,10 @@ def send(ctx: Ctx, params: dict[str, Any], invoice_id: str) -> dict[str, Any]:
         raise state_error(
             "You can only manually send an invoice if its collection method is 'send_invoice'."
         )
-    if invoice["status"] not in ("open", "paid"):
-        raise state_error(f"You can only send finalized invoices. This invoice is {invoice['status']}.")
+    if invoice["status"] not in ("draft", "open", "paid"):
+        raise state_error(f"You can't send an invoice that is {invoice['status']}.")
+    if invoice["status"] == "draft":
+        _finalize(ctx, invoice)
     ctx.emit("invoice.sent", invoice)
     return invoice
 

@@ -50,6 +50,7 @@ class _Handler(BaseHTTPRequestHandler):
         path, _, query = self.path.partition("?")
         app = self.server.app
         reply = app.handle(Request(self.command, path, query, self.headers, body))
+        ready = app.webhooks.record(reply.events)
         if reply.drop:
             self.close_connection = True
         else:
@@ -60,8 +61,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(reply.body)
             self.wfile.flush()
-        if reply.events:
-            app.webhooks.publish(reply.events)
+        app.webhooks.release(ready)
 
     do_POST = do_PUT = do_DELETE = do_GET
 

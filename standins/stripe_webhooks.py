@@ -2,9 +2,9 @@
 
 Each delivery is an HTTP POST of the event JSON with ``Stripe-Signature:
 t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`` — Stripe's scheme, so
-``stripe.Webhook.construct_event`` verifies it. In ``auto`` mode a worker
-delivers events in order once the API response is sent; in ``queued`` mode
-they wait for ``flush`` (optionally in another order, or twice each).
+``stripe.Webhook.construct_event`` verifies it. Events are recorded before the
+API response leaves; in ``auto`` mode a worker delivers them in order once it
+has; in ``queued`` mode they wait for ``flush`` (in another order, or twice).
 """
 from __future__ import annotations
 
@@ -77,8 +77,8 @@ class Webhooks:
         with self._lock:
             self.mode = mode
 
-    def publish(self, events: list[dict[str, Any]]) -> None:
-        """Record events of one API request and deliver or queue them."""
+    def record(self, events: list[dict[str, Any]]) -> list[str]:
+        """Keep one request's events; the ids to ``release`` once its response is out."""
         with self._lock:
             for event in events:
                 event["pending_webhooks"] = sum(e.wants(event["type"]) for e in self.endpoints)
@@ -86,8 +86,12 @@ class Webhooks:
             ids = [e["id"] for e in events]
             if self.mode == "queued":
                 self.pending.extend(ids)
-                return
-        for event_id in ids:
+                return []
+        return ids
+
+    def release(self, event_ids: list[str]) -> None:
+        """Hand recorded events to the delivery worker, in order."""
+        for event_id in event_ids:
             self._queue.put(event_id)
 
     def flush(self, order: list[str] | None = None, duplicate: bool = False) -> list[dict[str, Any]]:

@@ -74,10 +74,10 @@ def test_paying_out_of_band_sets_amount_paid_and_paid_at(stripe_sdk):
 
 STATE_RULES = [
     ("draft", "/finalize", 200), ("open", "/finalize", 400),
-    ("draft", "/send", 400), ("open", "/send", 200), ("void", "/send", 400),
+    ("draft", "/send", 200), ("open", "/send", 200), ("void", "/send", 400),
     ("draft", "/void", 400), ("open", "/void", 200), ("paid", "/void", 400),
     ("uncollectible", "/void", 200),
-    ("open", "/pay", 200), ("paid", "/pay", 400), ("void", "/pay", 400),
+    ("draft", "/pay", 200), ("open", "/pay", 200), ("paid", "/pay", 400), ("void", "/pay", 400),
     ("draft", "/mark_uncollectible", 400), ("open", "/mark_uncollectible", 200),
     ("draft", "DELETE", 200), ("open", "DELETE", 400),
 ]
@@ -106,6 +106,16 @@ def test_invoice_actions_follow_stripes_state_rules(stripe_standin, stripe_sdk, 
     assert response.status_code == expected, response.text
     if expected == 400:
         assert error_of(response)["type"] == "invalid_request_error" and error_of(response)["message"]
+
+
+@pytest.mark.parametrize("action", ["send_invoice", "pay"])
+def test_sending_or_paying_a_draft_finalizes_it_first(stripe_standin, stripe_sdk, action):
+    invoice_id = draft(stripe_sdk).id
+    params = {"paid_out_of_band": True} if action == "pay" else None
+    done = getattr(stripe_sdk.v1.invoices, action)(invoice_id, params=params)
+    assert done.number and done.status_transitions.finalized_at
+    announced = [e["type"] for e in stripe_standin.events() if e["type"] in ("invoice.finalized", "invoice.sent", "invoice.paid")]
+    assert announced == ["invoice.finalized", "invoice.sent" if action == "send_invoice" else "invoice.paid"]
 
 
 def test_items_are_refused_on_a_finalized_invoice(stripe_standin, stripe_sdk):

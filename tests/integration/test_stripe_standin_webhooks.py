@@ -54,6 +54,7 @@ def test_an_event_can_be_resent(stripe_standin, stripe_sdk, webhook_receiver):
     [event] = stripe_standin.events()
     deliveries = stripe_standin.deliver_event(event["id"], times=2)
     assert [d["status"] for d in deliveries] == [200, 200]
+    stripe_standin.deliveries()
     assert [e.id for e in events_received(webhook_receiver)] == [event["id"]] * 3
 
 
