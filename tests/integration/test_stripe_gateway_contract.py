@@ -36,8 +36,7 @@ def draft(gateway: StripeGateway, idem, amounts: tuple[int, ...], days: int = 30
     return gateway.retrieve_invoice(invoice.id)
 
 
-def test_the_gateway_is_a_payment_gateway(contract_gateway):
-    assert isinstance(contract_gateway, StripeGateway)
+def test_a_test_mode_key_is_not_livemode(contract_gateway):
     gateway: PaymentGateway = contract_gateway
     assert gateway.livemode is False
 

@@ -1,6 +1,8 @@
-"""Every Stripe error becomes one of ours; the rate limiter keeps to Stripe's limits."""
+"""The gateway has the port's shape, turns every Stripe error into one of ours, and keeps to
+Stripe's rate limits."""
 from __future__ import annotations
 
+import inspect
 import threading
 
 import pytest
@@ -14,6 +16,15 @@ from billing.domain.errors import (
     RateLimited,
     UpstreamUnavailable,
 )
+from billing.ports import PaymentGateway
+
+PORT_METHODS = [n for n, f in vars(PaymentGateway).items() if not n.startswith("_") and callable(f)]
+
+
+@pytest.mark.parametrize("name", PORT_METHODS)
+def test_the_gateway_has_each_port_method_with_the_same_signature(name):
+    port = inspect.signature(getattr(PaymentGateway, name))
+    assert inspect.signature(getattr(StripeGateway, name)) == port
 
 
 def stripe_error(cls: type[stripe.StripeError], *, code: str | None = None, param: str | None = None,
