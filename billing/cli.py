@@ -44,11 +44,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_serve_local(args: argparse.Namespace) -> int:
+    from billing.dev_identity import prepare_dev_identity
     from billing.devenv import local_database
 
+    throwaway = not os.environ.get("DATABASE_URL")
     with local_database() as url:
         os.environ["DATABASE_URL"] = url
+        print(prepare_dev_identity(url, port=args.port, seed=throwaway), flush=True)
         return cmd_serve(args)
+
+
+def cmd_dev_token(args: argparse.Namespace) -> int:
+    from billing.config import get_settings
+    from billing.dev_identity import dev_token
+
+    print(dev_token(args.user_id, get_settings(), ttl=args.ttl))
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -117,6 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve-local", help="`make serve`: local database, data, stand-ins, API")
     p.add_argument("--port", type=int, default=7071)
     p.set_defaults(func=cmd_serve_local)
+
+    p = sub.add_parser("dev-token", help="a local HS256 bearer token (BILLING_AUTH_JWT_SECRET)")
+    p.add_argument("--user-id", required=True, help="the CareXPS user id (UUID)")
+    p.add_argument("--ttl", type=int, default=12 * 3600, help="seconds (default 12 h)")
+    p.set_defaults(func=cmd_dev_token)
 
     p = sub.add_parser("demo", help="the whole product on local parts")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
