@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures.api",
     "tests.fixtures.auth",  # after .api: extends its api_settings
     "tests.fixtures.world",
+    "tests.fixtures.smtp",
 ]
