@@ -8,13 +8,15 @@ customers (1-3 agents each, plus unmapped agents), N usage records (default
 then times requests over real loopback HTTP through the function handlers with
 a verified Super User's token (the access gate included): the dashboard, the
 usage report for the previous month, and the invoice preview of every customer
-for the previous month. Prints p50/p95/max. Target: dashboard p95 < 300 ms.
+for the previous month (the use case itself while its route is not served).
+Prints p50/p95/max. Target: dashboard p95 < 300 ms.
 ``--explain`` prints the EXPLAIN ANALYZE plan of every dashboard query.
 """
 from __future__ import annotations
 
 import argparse
 import io
+import logging
 import random
 import statistics
 import time
@@ -22,8 +24,6 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-
-import logging
 
 import httpx
 import psycopg
@@ -35,7 +35,9 @@ from billing.adapters.postgres.sessions import Database
 from billing.bootstrap import Deps, use_deps
 from billing.domain.periods import local_today, previous_month
 from billing.usecases.dashboard import build_dashboard
+from billing.usecases.invoice_runs import run_preview
 from functions._local_server import serve_in_thread
+from functions._models import PeriodIn
 from tests.fixtures.auth import Personas, auth_settings
 
 CUSTOMERS = 200
@@ -138,20 +140,33 @@ def explain_dashboard(deps: Deps, user_id: str) -> None:
         print(plan, end="\n\n")
 
 
-def timed(label: str, count: int, request: Callable[[], httpx.Response]) -> None:
-    """Time ``count`` requests after two warm-ups; print p50/p95/max in ms."""
-    for _ in range(2):
-        request().raise_for_status()
+def timed(label: str, count: int, call: Callable[[], Any]) -> None:
+    """Time ``count`` calls after two warm-ups; print p50/p95/max in ms."""
     samples = []
-    for _ in range(count):
+    for i in range(count + 2):
         started = time.perf_counter()
-        response = request()
-        samples.append((time.perf_counter() - started) * 1000)
-        response.raise_for_status()
+        result = call()
+        if i >= 2:
+            samples.append((time.perf_counter() - started) * 1000)
+        if isinstance(result, httpx.Response):
+            result.raise_for_status()
     samples.sort()
     p95 = samples[max(0, round(0.95 * len(samples)) - 1)]
-    print(f"{label:<44} n={count:<3} p50={statistics.median(samples):7.1f} ms"
+    print(f"{label:<48} n={count:<3} p50={statistics.median(samples):7.1f} ms"
           f"  p95={p95:7.1f} ms  max={samples[-1]:7.1f} ms")
+
+
+def time_preview(client: httpx.Client, deps: Deps, principal: Any, period: dict) -> None:
+    """The invoice preview of every customer, over HTTP if the route is served."""
+    request = lambda: client.post("/api/billing/invoices/preview",  # noqa: E731
+                                  json={"period": period})
+    if request().status_code in (404, 405):
+        print("(the preview route is not registered in function_app: timing the use case)")
+        period_in = PeriodIn(start=period["start"], end=period["end"])
+        timed("invoice_runs.run_preview (200 customers, 1 month)", 15,
+              lambda: run_preview(deps, principal, period_in, None))
+    else:
+        timed("POST /api/billing/invoices/preview (200, 1 mo)", 15, request)
 
 
 def run(records: int, explain: bool, seed: int = 20261127) -> None:
@@ -173,8 +188,11 @@ def run(records: int, explain: bool, seed: int = 20261127) -> None:
                   f"{time.perf_counter() - started:.1f} s")
             load_invoices(conn, customers, local_today(now, TZ), rnd)
             conn.execute("vacuum analyze")
-            rollup = conn.execute("select count(*) from billing_usage_daily").fetchone()[0]
-            print(f"{len(customers)} customers, {len(agents)} agents, {rollup:,} rollup rows")
+            daily, monthly = conn.execute(
+                "select (select count(*) from billing_usage_daily),"
+                " (select count(*) from billing_usage_monthly)").fetchone()
+            print(f"{len(customers)} customers, {len(agents)} agents; rollup rows:"
+                  f" {daily:,} daily, {monthly:,} monthly")
             persona = Personas(conn, deps).create("verified")
         if explain:
             explain_dashboard(deps, persona.user_id)
@@ -188,9 +206,7 @@ def run(records: int, explain: bool, seed: int = 20261127) -> None:
                       lambda: client.get("/api/billing/dashboard"))
                 timed("GET /api/billing/reports/usage.csv (1 month)", 15,
                       lambda: client.get("/api/billing/reports/usage.csv", params=period))
-                timed("POST /api/billing/invoices/preview (200, 1 mo)", 15,
-                      lambda: client.post("/api/billing/invoices/preview",
-                                          json={"period": period}))
+                time_preview(client, deps, persona.principal, period)
         finally:
             server.shutdown()
             server.server_close()

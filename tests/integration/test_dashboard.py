@@ -106,12 +106,15 @@ def read(db, admin_id):
     return read_dashboard
 
 
-def test_month_to_date_and_previous_month_equal_independent_sums(ledger, read):
-    board = read()
-    mtd, october = ledger.window(date(2026, 11, 1), date(2026, 11, 15)), ledger.window(
+# Day 15 reads both partial months day by day; day 27 reads them as whole months
+# less the days after the 27th.
+@pytest.mark.parametrize("day", [15, 27])
+def test_month_to_date_and_previous_month_equal_independent_sums(ledger, read, day):
+    board = read(now=datetime(2026, 11, day, 12, tzinfo=TORONTO))
+    mtd, october = ledger.window(date(2026, 11, 1), date(2026, 11, day)), ledger.window(
         date(2026, 10, 1), date(2026, 10, 31))
     current, previous = board.current_month, board.previous_month
-    assert (current.period_start, current.period_end) == (date(2026, 11, 1), date(2026, 11, 15))
+    assert (current.period_start, current.period_end) == (date(2026, 11, 1), date(2026, 11, day))
     assert current.usage_cost_cad == cad(mtd["usage"])
     assert current.billable_amount_cad == cad(mtd["billable"])
     assert current.unattributed_usage_cost_cad == cad(mtd["unattributed"])
@@ -124,12 +127,13 @@ def test_month_to_date_and_previous_month_equal_independent_sums(ledger, read):
     assert any("unattributed" in note for note in board.notes)
 
 
-def test_trend_compares_with_the_same_days_of_the_previous_month(ledger, read):
-    current = read().current_month
-    same_days = ledger.window(date(2026, 10, 1), date(2026, 10, 15))
-    mtd = ledger.window(date(2026, 11, 1), date(2026, 11, 15))
+@pytest.mark.parametrize("day", [15, 27])
+def test_trend_compares_with_the_same_days_of_the_previous_month(ledger, read, day):
+    current = read(now=datetime(2026, 11, day, 12, tzinfo=TORONTO)).current_month
+    same_days = ledger.window(date(2026, 10, 1), date(2026, 10, day))
+    mtd = ledger.window(date(2026, 11, 1), date(2026, 11, day))
     assert (current.comparison.period_start, current.comparison.period_end) == (
-        date(2026, 10, 1), date(2026, 10, 15))
+        date(2026, 10, 1), date(2026, 10, day))
     assert current.comparison.billable_amount_cad == cad(same_days["billable"])
     expected = ((mtd["billable"] - same_days["billable"]) * 100 / same_days["billable"])
     assert current.billable_trend_pct == expected.quantize(Decimal("0.1"), ROUND_HALF_UP)
@@ -268,14 +272,19 @@ def test_pending_and_recent_invoices_and_customer_count(admin_conn, customers, r
 
 
 @pytest.mark.parametrize(("start", "end", "months", "days"), [
-    ("2026-11-01", "2026-11-15", [], [("2026-11-01", "2026-11-15")]),
+    ("2026-11-01", "2026-11-15", [], [(1, "2026-11-01", "2026-11-15")]),
+    ("2026-11-01", "2026-11-27", ["2026-11-01"], [(-1, "2026-11-28", "2026-11-30")]),
     ("2026-10-01", "2026-10-31", ["2026-10-01"], []),
-    ("2026-09-15", "2026-12-02", ["2026-10-01", "2026-11-01"],
-     [("2026-09-15", "2026-09-30"), ("2026-12-01", "2026-12-02")]),
+    ("2026-09-15", "2026-12-02", ["2026-09-01", "2026-10-01", "2026-11-01"],
+     [(-1, "2026-09-01", "2026-09-14"), (1, "2026-12-01", "2026-12-02")]),
     ("2026-02-01", "2026-02-28", ["2026-02-01"], []),
-    ("2026-02-02", "2026-02-28", [], [("2026-02-02", "2026-02-28")]),
+    ("2026-02-02", "2026-02-27", ["2026-02-01"],
+     [(-1, "2026-02-01", "2026-02-01"), (-1, "2026-02-28", "2026-02-28")]),
+    ("2026-03-10", "2026-03-12", [], [(1, "2026-03-10", "2026-03-12")]),
 ])
-def test_a_period_is_read_as_whole_months_and_leftover_days(start, end, months, days):
-    whole, rest = split_by_month(Period(date.fromisoformat(start), date.fromisoformat(end)))
+def test_a_period_is_read_as_whole_months_plus_or_minus_the_fewest_days(start, end, months,
+                                                                        days):
+    whole, signed = split_by_month(Period(date.fromisoformat(start), date.fromisoformat(end)))
     assert whole == [date.fromisoformat(m) for m in months]
-    assert rest == [Period(date.fromisoformat(a), date.fromisoformat(b)) for a, b in days]
+    assert signed == [(sign, Period(date.fromisoformat(a), date.fromisoformat(b)))
+                      for sign, a, b in days]

@@ -34,49 +34,64 @@ _ZERO = Decimal(0)
 #: One rollup row's whole cost in USD.
 _ROW_COST = ("(r.twilio_sms_usd + r.twilio_voice_usd"
              " + (r.retell_chat_usd_cents + r.retell_voice_usd_cents) / 100)")
-_ROLLUP_COLUMNS = ", ".join(
-    f"r.{name}" for name in ("agent_id", "chats", "calls", "sms_segments", "billed_minutes",
-                             "twilio_sms_usd", "twilio_voice_usd", "retell_chat_usd_cents",
-                             "retell_voice_usd_cents"))
+_ROLLUP_SUMS = ("chats", "calls", "sms_segments", "billed_minutes", "twilio_sms_usd",
+                "twilio_voice_usd", "retell_chat_usd_cents", "retell_voice_usd_cents")
+_MONTH_COLUMNS = ", ".join(f"r.{name}" for name in ("agent_id", *_ROLLUP_SUMS))
+_SIGNED_DAY_COLUMNS = ", ".join(["r.agent_id", *(f"p.sign * r.{n} as {n}" for n in _ROLLUP_SUMS)])
 
 
-def split_by_month(period: Period) -> tuple[list[date], list[Period]]:
-    """The whole calendar months inside ``period`` (first days) and the other days."""
+def split_by_month(period: Period) -> tuple[list[date], list[tuple[int, Period]]]:
+    """How to read ``period`` from the rollups touching the fewest days: whole
+    months (their first days), plus (+1) or minus (-1) ranges of days.
+
+    A partial month is read day by day, or as the whole month less the days
+    outside the period, whichever is fewer days.
+    """
     months: list[date] = []
-    days: list[Period] = []
+    days: list[tuple[int, Period]] = []
     start = period.start
     while start <= period.end:
         month = month_of(start)
-        end = min(month.end, period.end)
-        if (start, end) == (month.start, month.end):
-            months.append(start)
+        inside = Period(start, min(month.end, period.end))
+        if inside.days * 2 <= month.days and inside != month:
+            days.append((1, inside))
         else:
-            days.append(Period(start, end))
-        start = end + timedelta(days=1)
+            months.append(month.start)
+            days += [(-1, gap) for gap in _outside(month, inside)]
+        start = inside.end + timedelta(days=1)
     return months, days
 
 
+def _outside(month: Period, inside: Period) -> list[Period]:
+    """The days of ``month`` before and after ``inside``."""
+    one_day = timedelta(days=1)
+    gaps = [Period(month.start, inside.start - one_day)] if inside.start > month.start else []
+    if inside.end < month.end:
+        gaps.append(Period(inside.end + one_day, month.end))
+    return gaps
+
+
 def rollup_rows(windows: Sequence[Period]) -> tuple[str, dict[str, Any]]:
-    """A ``with`` clause defining ``r``: the rollup rows covering each window, with
-    ``r.idx`` the window's number (from 1), and its parameters."""
+    """A ``with`` clause defining ``r``: the signed rollup rows that sum to each
+    window, with ``r.idx`` the window's number (from 1), and its parameters."""
     months, days = [], []
     for idx, window in enumerate(windows, 1):
-        whole, rest = split_by_month(window)
+        whole, signed_days = split_by_month(window)
         months += [(idx, first) for first in whole]
-        days += [(idx, part) for part in rest]
+        days += [(idx, sign, part) for sign, part in signed_days]
     sql = (
         "with month_parts (idx, usage_month) as ("
         "   select * from unnest(%(m_idx)s::int[], %(m_first)s::date[])),"
-        " day_parts (idx, lo, hi) as ("
-        "   select * from unnest(%(d_idx)s::int[], %(d_lo)s::date[], %(d_hi)s::date[])),"
-        f" r as (select p.idx, {_ROLLUP_COLUMNS} from month_parts p"
+        " day_parts (idx, sign, lo, hi) as (select * from unnest("
+        "   %(d_idx)s::int[], %(d_sign)s::int[], %(d_lo)s::date[], %(d_hi)s::date[])),"
+        f" r as (select p.idx, {_MONTH_COLUMNS} from month_parts p"
         "   join billing_usage_monthly r on r.usage_month = p.usage_month"
-        f"  union all select p.idx, {_ROLLUP_COLUMNS} from day_parts p"
+        f"  union all select p.idx, {_SIGNED_DAY_COLUMNS} from day_parts p"
         "   join billing_usage_daily r on r.usage_day between p.lo and p.hi) "
     )
     params = {"m_idx": [i for i, _ in months], "m_first": [m for _, m in months],
-              "d_idx": [i for i, _ in days], "d_lo": [p.start for _, p in days],
-              "d_hi": [p.end for _, p in days]}
+              "d_idx": [i for i, _, _ in days], "d_sign": [s for _, s, _ in days],
+              "d_lo": [p.start for _, _, p in days], "d_hi": [p.end for _, _, p in days]}
     return sql, params
 
 
