@@ -131,3 +131,21 @@ def test_the_example_parameters_name_only_declared_parameters_and_every_required
     assert set(example) <= set(declared), set(example) - set(declared)
     required = {name for name, has_default in declared.items() if not has_default}
     assert required <= set(example), required - set(example)
+
+
+def test_local_settings_example_names_every_setting_the_app_reads():
+    values = json.loads((ROOT / "local.settings.example.json").read_text())["Values"]
+    expected = {field.upper() for field in Settings.model_fields}
+    expected |= {"FUNCTIONS_WORKER_RUNTIME", "AzureWebJobsStorage"}
+    assert expected <= set(values), expected - set(values)
+    for name, value in values.items():
+        assert "(" in value and value.rstrip().endswith(")"), f"{name} has no description"
+
+
+def test_host_json_is_for_functions_v4_with_a_bounded_timeout():
+    host = json.loads((ROOT / "host.json").read_text())
+    assert host["version"] == "2.0"
+    assert host["extensionBundle"]["version"].startswith("[4.")
+    hours, minutes, seconds = (int(part) for part in host["functionTimeout"].split(":"))
+    assert 0 < hours * 3600 + minutes * 60 + seconds <= 30 * 60
+    assert host["extensions"]["http"]["routePrefix"] == "api"
