@@ -12,27 +12,21 @@ import logging
 import threading
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Protocol
 
 from billing.adapters.postgres import fx_sql
 from billing.adapters.postgres.sessions import Connection
 from billing.domain.errors import UpstreamUnavailable
 from billing.domain.money import FALLBACK_USD_CAD, FxRate
-from billing.ports import Clock
+from billing.ports import Clock, FxSource
 
 log = logging.getLogger("billing.fx")
 LATEST_TTL = timedelta(minutes=5)
 
 
-class RateSource(Protocol):
-    def rate_on(self, day: date) -> FxRate | None: ...
-    def latest(self) -> FxRate | None: ...
-
-
 class FxService:
     """Rates with storage, a short in-memory cache for "latest", and the fallback."""
 
-    def __init__(self, source: RateSource | None, *, clock: Clock,
+    def __init__(self, source: FxSource | None, *, clock: Clock,
                  fixed_rate: Decimal | None = None) -> None:
         self.source = source
         self.clock = clock
