@@ -31,6 +31,8 @@ MARKED_PAID = "BILLING_INVOICE_MARKED_PAID"
 CANCELLED = "BILLING_INVOICE_CANCELLED"
 REFRESHED = "BILLING_INVOICE_REFRESHED"
 
+#: Statuses an emailed invoice can have (``sent_at`` is only set on the way to one).
+EMAILED = frozenset({Status.SENT, Status.OVERDUE, Status.PAID})
 #: Actions that need the invoice completely created in Stripe.
 NEEDS_STRIPE = frozenset({"send", "mark_paid"})
 
@@ -101,7 +103,8 @@ def apply_stripe_invoice(conn: Connection, invoice_row: dict[str, Any],
               stripe_fields(stripe_invoice, current, sent=was_sent).items() if value is not None}
     new = Status(fields["invoice_status"])
     now = _db_now(conn)
-    if was_sent and invoice_row["sent_at"] is None and current not in TERMINAL:
+    if was_sent and invoice_row["sent_at"] is None and current not in TERMINAL \
+            and new in EMAILED:
         fields["sent_at"] = now
     if new is Status.PAID and invoice_row["paid_at"] is None:
         fields.setdefault("paid_at", now)
