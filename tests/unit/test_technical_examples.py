@@ -148,3 +148,29 @@ def test_rounding_is_per_category_and_zero_lines_are_left_out():
     assert lines.total_amount_cad == Decimal("0.00")
     assert lines.lines == ()
     assert_in_doc("0.003 USD × 1.35 = 0.00405 → 0.00 CAD")
+
+
+# The admin guide's error table lists every problem+json code the code can answer with.
+
+SOURCES = [Path(__file__).resolve().parents[2] / part for part in ("billing", "functions")]
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "BILLING_ADMIN_GUIDE.md"
+
+
+def codes_in_source() -> set[str]:
+    from billing.adapters.postgres.customers_sql import _CONFLICTS
+    from billing.adapters.stripe_gateway import ERROR_MAP
+
+    codes = {code for _, _, code, _ in ERROR_MAP} | {code for code, _ in _CONFLICTS.values()}
+    codes.add("internal_error")
+    for folder in SOURCES:
+        for path in folder.rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            codes |= set(re.findall(r'\bcode="([a-z_]+)"', text))
+            codes |= set(re.findall(r'^\s+code = "([a-z_]+)"', text, re.MULTILINE))
+    return codes
+
+
+def test_every_error_code_is_explained_in_the_admin_guide():
+    guide = GUIDE.read_text(encoding="utf-8")
+    missing = sorted(code for code in codes_in_source() if f"`{code}`" not in guide)
+    assert not missing, f"codes missing from BILLING_ADMIN_GUIDE.md: {missing}"
