@@ -66,3 +66,17 @@ def test_a_stripe_total_that_differs_fails_the_item_loudly(world, world_deps, st
     assert again["items"][0]["error_code"] == "stripe_total_mismatch"
     assert admin_conn.execute("select stripe_state from invoice_records").fetchone()[0] == "failed"
     assert stripe_gateway.retrieve_invoice(stripe_id).status == "draft"
+
+
+def test_a_retry_never_resumes_an_invoice_cancelled_meanwhile(world, world_deps, stripe_standin,
+                                                             admin_conn):
+    stripe_standin.inject_fault("server_error", times=6, path=STEPS["invoice"], method="POST")
+    batch = invoice_runs.generate(world_deps, world.principal, OCTOBER,
+                                  [world.customers["beta"]], GenerateOptions(mode="send"))
+    assert batch["failed"] == 1
+    admin_conn.execute("update invoice_records set invoice_status = 'cancelled'")
+    stripe_standin.clear_faults()
+    created_before = len(stripe_standin.requests("POST", STEPS["invoice"]))
+    again = invoice_runs.retry(world_deps, world.principal, batch["id"])
+    assert (again["items"][0]["status"], again["items"][0]["reason"]) == ("skipped", "cancelled")
+    assert len(stripe_standin.requests("POST", STEPS["invoice"])) == created_before
