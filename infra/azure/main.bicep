@@ -410,7 +410,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         allowedOrigins: spaOrigins
         supportCredentials: false
       }
-      appSettings: concat(baseSettings, authSettings, oldKeySettings, stripeKeySettings, smtpSettings)
+      // Empty values are left out: an empty issuer or audience would be checked as ''.
+      appSettings: filter(concat(baseSettings, authSettings, oldKeySettings, stripeKeySettings, smtpSettings), setting => !empty(setting.value))
     }
     functionAppConfig: {
       deployment: {
