@@ -19,7 +19,7 @@ from billing.adapters.postgres.audit_sql import record_audit
 from billing.adapters.postgres.sessions import Connection
 from billing.adapters.postgres.usage_totals_sql import totals_from_row
 from billing.domain.csv_safe import write_csv
-from billing.domain.money import FxRate, build_invoice_lines
+from billing.domain.money import FxRate, UsageTotals, build_invoice_lines
 from billing.domain.periods import Period, local_today
 from billing.domain.principal import Principal
 from billing.usecases.dashboard import billing_zone
@@ -93,7 +93,7 @@ def export_usage_report(conn: Connection, *, actor: Principal,
                       write_csv(rows, COLUMNS), len(customers))
 
 
-def _row(customer: dict[str, Any], totals: Any, markup_pct: Decimal,
+def _row(customer: dict[str, Any], totals: UsageTotals, markup_pct: Decimal,
          rate: FxRate) -> dict[str, Any]:
     """One report row: the customer's details, usage and invoice figures in CAD."""
     lines = build_invoice_lines(totals, rate, markup_pct)
