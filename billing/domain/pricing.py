@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from billing.domain.errors import NotFound, ValidationFailed
-from billing.domain.sms import SEGMENT_RULES, count_segments
+from billing.domain.sms import SEGMENT_RULES, total_segments
 from billing.domain.usage import SMS_MESSAGE_ROLES
 from billing.domain.usage import cents as cents_from_vendor
 
@@ -100,14 +100,10 @@ def cost_chat(
     Only non-empty ``agent``, ``user`` and ``sms`` messages are SMS; each is
     counted on its own, plus the card's prompt segments for the opening SMS.
     """
-    rules = SEGMENT_RULES[card.segment_rules]
-    count, segments = 0, card.prompt_segments
-    for role, content in messages:
-        if content and role in SMS_MESSAGE_ROLES:
-            count += 1
-            segments += count_segments(content, rules).segments
+    texts = [content for role, content in messages if content and role in SMS_MESSAGE_ROLES]
+    segments = card.prompt_segments + total_segments(texts, SEGMENT_RULES[card.segment_rules])
     retell_usd, missing = _retell_usd(combined_cost_cents)
-    return ChatCost(count, segments, segments * card.usd_per_segment, retell_usd, missing)
+    return ChatCost(len(texts), segments, segments * card.usd_per_segment, retell_usd, missing)
 
 
 def cost_call(

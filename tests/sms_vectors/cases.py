@@ -143,6 +143,10 @@ def _edges() -> list[tuple[str, str]]:
         ("combining-run-200", "\u0301" * 200),
         ("zalgo-cluster-81", "a" + "\u0301" * 80),
         ("zalgo-straddle", "ç" + fill(60) + "a" + "\u0301" * 20 + fill(70)),
+        # a 67-unit cluster overfills the second segment when the first gets its header
+        ("oversized-cluster-overfill", "ççç" + "a" + "\u0301" * 66 + "ç" * 68),
+        # Arabic number sign (Prepend) + digit + accent: one cluster across two runs
+        ("prepend-cluster-straddle", "ç" + fill(64) + "\u06001\u0301" + fill(65)),
         ("emoji-only-35", "😀" * 35), ("emoji-only-36", "😀" * 36),
         ("flags-mixed", "🇨🇦🇺🇸🇫🇷" * 12), ("keycaps", "1\ufe0f\u20e32\ufe0f\u20e3" * 13),
     ]

@@ -67,9 +67,13 @@ def test_rules_are_found_by_the_name_settings_store() -> None:
     assert SEGMENT_RULES["standard"] is STANDARD
 
 
-@pytest.mark.parametrize("capacities", [(160, 161, 70, 66), (160, 152, 70, 0)])
+@pytest.mark.parametrize("capacities", [(160, 161, 70, 66), (160, 152, 70, 1)])
 def test_rules_refuse_a_concatenated_capacity_outside_the_single_one(
     capacities: tuple[int, int, int, int],
 ) -> None:
     with pytest.raises(ValueError):
         SegmentRules(*capacities)
+
+
+def test_a_lone_surrogate_counts_as_one_ucs2_unit() -> None:
+    assert count_segments("\ud83d" * 71) == SegmentCount("UCS-2", 71, 2)
