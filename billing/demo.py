@@ -1,21 +1,89 @@
-"""`billing demo`: the product end to end on local parts."""
+"""`billing demo`: the whole product on local parts.
+
+A throwaway PostgreSQL, the Retell, Stripe and Bank of Canada stand-ins, a
+seeded CareXPS organisation, a usage sync for last month, the monthly
+auto-invoicing run in send mode, customers paying through Stripe (signed
+webhooks into our app), then a summary, CSVs under ``out/`` and a check that
+every stored total equals Stripe's. Everything started is stopped, also on Ctrl-C.
+"""
 from __future__ import annotations
 
 import json
+import secrets
+from base64 import b64encode
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
 
-import psycopg
-
+from billing.adapters.clock import SystemClock
+from billing.bootstrap import Deps, build_deps
+from billing.config import Settings
+from billing.demo_data import seed_organisation
+from billing.demo_output import print_summary, summary_of, write_csvs
 from billing.devenv import local_database
+from billing.domain.periods import local_today, previous_month
+from billing.progress import ProgressBar
+
+TIME_ZONE = "America/Toronto"
+DEMO_STRIPE_KEY = "sk_test_CareXPSDemo4242"
+OUT_DIR = Path("out")
 
 
-def run_demo(*, json_output: bool = False) -> int:
-    """Start the local parts, run the demo, print a summary; stop everything."""
-    with local_database(echo=not json_output) as url, psycopg.connect(url) as conn:
-        tables = [r[0] for r in conn.execute(
-            "select tablename from pg_tables where schemaname = 'public' order by 1")]
-    summary = {"tables": tables}
+def _start_standins(stack: ExitStack, month: str) -> dict[str, Any]:
+    from standins.boc import BocStandin
+    from standins.retell import RetellStandin
+    from standins.stripe import StripeStandin
+
+    parts = {"retell": RetellStandin(month=month, seed=2026), "stripe": StripeStandin(),
+             "boc": BocStandin()}
+    for part in parts.values():
+        part.start()
+        stack.callback(part.stop)
+    return parts
+
+
+def _settings(url: str, parts: dict[str, Any]) -> Settings:
+    return Settings(
+        database_url=url, billing_time_zone=TIME_ZONE,
+        billing_encryption_key=b64encode(secrets.token_bytes(32)).decode(),
+        retell_api_key=parts["retell"].api_key, retell_base_url=parts["retell"].base_url,
+        boc_valet_url=parts["boc"].base_url, stripe_api_base=parts["stripe"].base_url,
+        stripe_secret_key=DEMO_STRIPE_KEY,
+    )
+
+
+def run_demo(*, json_output: bool = False, out_dir: Path = OUT_DIR) -> int:
+    """Run the demo; returns the exit code (1 if a stored total differs from Stripe's)."""
+    bar = ProgressBar(enabled=not json_output)
+    clock = SystemClock()
+    period = previous_month(local_today(clock.now(), TIME_ZONE))
+    with ExitStack() as stack:
+        bar.step("Starting PostgreSQL and the Retell, Stripe and Bank of Canada stand-ins")
+        url = stack.enter_context(local_database(echo=False))
+        parts = _start_standins(stack, period.start.strftime("%Y-%m"))
+        deps = build_deps(_settings(url, parts), clock=clock)
+        stack.callback(deps.db.close)
+        with deps.db.system_session("demo") as conn:
+            seed_organisation(conn)
+        result = _run(deps, parts, period, bar, stack)
+        bar.done()
+        summary = summary_of(deps, period, result)
+        summary["csv"] = write_csvs(deps, period, out_dir)
     if json_output:
-        print(json.dumps(summary, indent=2))
+        print(json.dumps(summary, indent=2, default=str))
     else:
-        print("Tables: " + ", ".join(tables))
-    return 0
+        print_summary(summary)
+    return 0 if not summary["mismatches"] else 1
+
+
+def _run(deps: Deps, parts: dict[str, Any], period: Any, bar: ProgressBar,
+         stack: ExitStack) -> dict[str, Any]:
+    from billing.demo_steps import invoice_month, pay_some, sync_usage
+
+    bar.step(f"Syncing Retell usage for {period.label()}")
+    synced = sync_usage(deps, period, bar)
+    bar.step("Running the monthly auto-invoicing (send mode)")
+    batch = invoice_month(deps, period, bar)
+    bar.step("Customers paying: Stripe webhooks into the app")
+    paid = pay_some(deps, parts["stripe"], stack)
+    return {"sync": synced, "batch": batch, "paid": paid}
