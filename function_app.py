@@ -8,6 +8,7 @@ from functions import (
     dashboard,
     health,
     invoices,
+    invoicing,
     meta,
     reports,
     retell_webhook,
@@ -21,5 +22,5 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
 for blueprint in (health.bp, meta.bp, access.bp, customers.bp, audit.bp,
                   usage.bp, retell_webhook.bp, timers.bp, dashboard.bp,
-                  invoices.bp, reports.bp, settings.bp, stripe_webhook.bp):
+                  invoices.bp, invoicing.bp, reports.bp, settings.bp, stripe_webhook.bp):
     app.register_functions(blueprint)

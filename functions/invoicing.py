@@ -48,9 +48,11 @@ def _ids(values: list[UUID] | None) -> list[str] | None:
 def preview_invoices(call: Call) -> dict:
     body: PreviewIn = call.body
     if body.sync:
-        from billing.usecases.usage_sync import sync_period_for_preview
+        from billing.usecases.usage_sync import sync_period
 
-        sync_period_for_preview(call.deps, call.principal, body.period)
+        sync_period(body.period.to_period, db=call.deps.db, source=call.deps.usage_source,
+                    clock=call.deps.clock, actor=call.principal,
+                    default_time_zone=call.deps.settings.billing_time_zone)
     return invoice_runs.run_preview(call.deps, call.principal, body.period,
                                     _ids(body.customer_ids))
 

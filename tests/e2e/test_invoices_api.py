@@ -14,8 +14,7 @@ from billing.bootstrap import Deps
 from billing.domain.periods import Period
 from billing.usecases import invoice_runs
 from billing.usecases.invoicing import GenerateOptions
-from tests.fixtures.auth import auth_settings
-from tests.fixtures.world import FX, add_customer, add_usage, map_agent
+from tests.fixtures.world import add_customer, add_usage, map_agent
 
 URL = "/api/billing/invoices"
 OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31))
@@ -29,13 +28,6 @@ SPEC_COLUMNS = [
     "Markup Amount (CAD)", "Total Amount (CAD)", "Status", "Due Date", "Sent Date",
     "Paid Date", "Stripe Invoice URL",
 ]
-
-
-@pytest.fixture
-def world_deps(db, db_url, world_clock, stripe_gateway) -> Deps:
-    """The world's deps (Stripe stand-in, fixed FX) with the personas' sign-in keys."""
-    return Deps(settings=auth_settings(db_url, fx_fixed_usd_cad=FX), db=db, clock=world_clock,
-                payments_factory=lambda: stripe_gateway)
 
 
 @pytest.fixture
