@@ -134,6 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ttl", type=int, default=12 * 3600, help="seconds (default 12 h)")
     p.set_defaults(func=cmd_dev_token)
 
+    from billing.cli_invoicing import add_commands
+
+    add_commands(sub)
+
     p = sub.add_parser("demo", help="the whole product on local parts")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=cmd_demo)

@@ -1,0 +1,100 @@
+"""`billing preview` and `billing invoice`: the API's invoicing options from a shell,
+run as the system actor (service_role) against DATABASE_URL and the stored Stripe key."""
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+from typing import Any
+
+
+def _period_and_customers(args: argparse.Namespace, deps: Any) -> tuple[Any, list[str] | None]:
+    from billing.domain.periods import Period, previous_month
+    from billing.usecases.invoice_runs import load_org, session_for
+
+    org = load_org(deps, session_for(deps, None))
+    period = (Period(args.start, args.end) if args.start and args.end
+              else previous_month(org.today))
+    if args.customer:
+        return period, args.customer
+    if getattr(args, "auto_invoice_customers", False):
+        with deps.db.system_session("cli") as conn:
+            rows = conn.execute("select id::text from billing_customers"
+                                " where auto_invoice_enabled order by customer_name")
+            return period, [r["id"] for r in rows]
+    return period, None
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    """Print the preview of a period (all customers, or --customer ...)."""
+    from billing.bootstrap import get_deps
+    from billing.usecases.invoice_runs import load_org, session_for
+    from billing.usecases.previews import preview
+
+    deps = get_deps()
+    period, ids = _period_and_customers(args, deps)
+    org = load_org(deps, session_for(deps, None))
+    with deps.db.system_session("cli") as conn:
+        result = preview(conn, period, ids, fx_service=deps.fx, tz=org.tz, today=org.today)
+    if args.json:
+        print(json.dumps(result, indent=2, default=str))
+        return 0
+    print(f"{period.label()}  FX {result['fx']['rate']} ({result['fx']['source']})")
+    for row in result["customers"]:
+        flag = " (invoiced)" if row["existing_invoice"] else ""
+        print(f"  {row['customer_name']:<32} {row['usage']['chats']:>6} chats"
+              f" {row['usage']['calls']:>6} calls  total {row['total_cad']:>10} CAD{flag}")
+    print(f"  {'Total':<32} {result['summary']['total_cad']:>38} CAD")
+    for warning in result["warnings"]:
+        print(f"warning [{warning['code']}]: {warning['message']}")
+    return 0
+
+
+def cmd_invoice(args: argparse.Namespace) -> int:
+    """Generate a batch with the API's options; exits 1 if any item failed."""
+    from billing.bootstrap import get_deps
+    from billing.usecases import invoice_runs
+    from billing.usecases.invoicing import GenerateOptions
+
+    deps = get_deps()
+    period, ids = _period_and_customers(args, deps)
+    if not ids:
+        print("billing invoice: name customers with --customer or --auto-invoice-customers")
+        return 2
+    options = GenerateOptions(
+        mode=args.mode, due_in_days=args.due_days,
+        auto_create_stripe_customers=not args.no_auto_create_stripe_customers,
+        skip_missing_stripe_customers=args.skip_missing_stripe_customers,
+        allow_duplicate=args.allow_duplicate, include_zero_usage=args.include_zero_usage)
+    print(f"Invoicing {len(ids)} customer(s) for {period.label()} ({args.mode})...", flush=True)
+    batch = invoice_runs.generate(deps, None, period, ids, options)
+    for item in batch["items"]:
+        detail = item["invoice_number"] or item["reason"] or item["error_message"] or ""
+        print(f"  [{item['status']:>9}] {item['customer_name']:<32}"
+              f" {item['total_amount_cad'] or '':>10} {detail}")
+    print(f"batch {batch['id']}: {batch['succeeded']} invoiced, {batch['skipped']} skipped,"
+          f" {batch['failed']} failed; total {batch['total_cad']} CAD")
+    return 1 if batch["failed"] else 0
+
+
+def add_commands(sub: Any) -> None:
+    """Register `preview` and `invoice` on the `billing` parser."""
+    for name, func, text in (("preview", cmd_preview, "preview invoices for a period"),
+                             ("invoice", cmd_invoice, "generate invoices (a batch)")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--start", type=date.fromisoformat, help="YYYY-MM-DD (default: last month)")
+        p.add_argument("--end", type=date.fromisoformat, help="YYYY-MM-DD, inclusive")
+        p.add_argument("--customer", action="append", help="billing customer id (repeatable)")
+        p.set_defaults(func=func)
+        if name == "preview":
+            p.add_argument("--json", action="store_true")
+            continue
+        p.add_argument("--auto-invoice-customers", action="store_true",
+                       help="every customer with auto-invoice on")
+        p.add_argument("--mode", choices=["draft", "finalize", "send"], default="draft")
+        p.add_argument("--due-days", type=int, default=30, choices=range(0, 366),
+                       metavar="0..365")
+        p.add_argument("--no-auto-create-stripe-customers", action="store_true")
+        p.add_argument("--skip-missing-stripe-customers", action="store_true")
+        p.add_argument("--allow-duplicate", action="store_true")
+        p.add_argument("--include-zero-usage", action="store_true")
