@@ -82,7 +82,8 @@ class LocalCluster:
     def _run(self, *args: str) -> None:
         cmd = [str(self.bindir / args[0]), *args[1:]]
         if self.as_root:
-            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+            runuser = shutil.which("runuser") or "/usr/sbin/runuser"
+            cmd = [runuser, "-u", "postgres", "--", *cmd]
         result = subprocess.run(cmd, capture_output=True, text=True)
         if result.returncode != 0:
             raise LocalPostgresUnavailable(
