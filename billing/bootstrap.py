@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -33,7 +33,6 @@ class Deps:
     verifier: Any = None
     encryption_keyring: Any = None
     mail_transport: Any = None
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def token_verifier(self) -> Any:

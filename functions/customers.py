@@ -31,8 +31,7 @@ def list_customers(call: Call) -> CustomerPage:
 @endpoint(bp, "POST", BASE, summary="Create a customer", body=CustomerCreate,
           response=Customer, status=201, tag="customers")
 def create_customer(call: Call) -> Customer:
-    return uc.create_customer(call.body, principal=call.principal, deps=call.deps,
-                              stripe_link=call.deps.extras.get("stripe_link"))
+    return uc.create_customer(call.body, principal=call.principal, deps=call.deps)
 
 
 @endpoint(bp, "GET", BASE + "/export.csv", summary="Export the filtered customers as CSV",
@@ -49,6 +48,12 @@ def export_customers(call: Call) -> func.HttpResponse:
 @endpoint(bp, "GET", ITEM, summary="One customer", response=Customer, tag="customers")
 def get_customer(call: Call) -> Customer:
     return uc.get_customer(call.params["customer_id"], principal=call.principal, deps=call.deps)
+
+
+@endpoint(bp, "POST", ITEM + "/stripe-sync", response=Customer, tag="customers",
+          summary="Create or update the customer's Stripe customer (retries a failed link)")
+def sync_customer_to_stripe(call: Call) -> Customer:
+    return uc.sync_stripe(call.params["customer_id"], principal=call.principal, deps=call.deps)
 
 
 @endpoint(bp, "PATCH", ITEM, summary="Change some fields of a customer", body=CustomerPatch,

@@ -163,6 +163,7 @@ class Customer(BaseModel):
     customer_email: str
     stripe_customer_id: str | None
     stripe_link_status: str
+    stripe_last_error: str | None = None
     markup_percentage: Decimal
     auto_invoice_enabled: bool
     billing_contact_name: str | None

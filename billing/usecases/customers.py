@@ -4,17 +4,16 @@ Every use case runs in the caller's ``user_session`` (RLS applies as well as
 the gate) and every change is audited in the same transaction. Mutations and
 exports are rate-limited per user.
 
-Stripe: ``create_customer`` takes an optional ``stripe_link`` hook
-``(customer, principal) -> customer`` called after the customer is saved.
-Without one, a customer created with ``create_stripe_customer`` (the default)
-is saved with ``stripe_link_status = 'pending'`` so the Stripe linking step
-can pick it up later; ``'none'`` means no Stripe customer was asked for, and
-a Stripe id given by hand is saved as ``'linked'``.
+Stripe: a customer created with ``create_stripe_customer`` (the default) is
+saved first, then its Stripe customer is created (one per customer, ever: the
+idempotency key is our id). A Stripe failure never loses the row: it stays
+``pending`` with ``stripe_last_error`` and ``sync_stripe`` retries it. A Stripe
+id given by hand is checked against Stripe; later changes of name, e-mail,
+phone or address are pushed to Stripe.
 """
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from billing.adapters.postgres import customers_sql as sql
@@ -33,11 +32,10 @@ from billing.domain.customers import (
     CustomerPatch,
     MovedAgent,
 )
-from billing.domain.errors import Conflict, NotFound
+from billing.domain.errors import BillingError, Conflict, NotFound
 from billing.domain.principal import Principal
+from billing.usecases import stripe_customers as stripe
 from billing.usecases.rate_limits import EXPORTS, MUTATIONS, check_rate
-
-StripeLink = Callable[[Customer, Principal], Customer]
 
 EXPORT_COLUMNS = (
     ("customer_name", "Customer Name"), ("customer_email", "Email"),
@@ -88,10 +86,11 @@ def _link_status(cmd: CustomerCreate) -> str:
     return "pending" if cmd.create_stripe_customer else "none"
 
 
-def create_customer(cmd: CustomerCreate, *, principal: Principal, deps: Any,
-                    stripe_link: StripeLink | None = None) -> Customer:
+def create_customer(cmd: CustomerCreate, *, principal: Principal, deps: Any) -> Customer:
     """Save a new customer (409 ``duplicate_customer`` on a known e-mail), then link Stripe."""
     check_rate(deps, principal, MUTATIONS)
+    if cmd.stripe_customer_id:
+        stripe.verify_stripe_customer(deps.payments(), cmd.stripe_customer_id)
     with deps.db.user_session(principal.rls_claims) as conn:
         new_id = sql.insert_customer(conn, cmd.columns(set(type(cmd).model_fields)),
                                      created_by=principal.user_id,
@@ -101,8 +100,8 @@ def create_customer(cmd: CustomerCreate, *, principal: Principal, deps: Any,
                      resource_type="billing_customer", resource_id=new_id,
                      details={"customer_id": new_id, "customer_name": customer.customer_name,
                               "status": customer.stripe_link_status})
-    if stripe_link is not None and customer.stripe_link_status == "pending":
-        return stripe_link(customer, principal)
+    if customer.stripe_link_status == "pending":
+        return sync_stripe(new_id, principal=principal, deps=deps, raise_errors=False)
     return customer
 
 
@@ -114,6 +113,8 @@ def update_customer(customer_id: str, patch: CustomerPatch, *, principal: Princi
     with deps.db.user_session(principal.rls_claims) as conn:
         _load(conn, cid, lock=True)
         changes = patch.columns()
+        if changes.get("stripe_customer_id"):
+            stripe.verify_stripe_customer(deps.payments(), changes["stripe_customer_id"])
         if "stripe_customer_id" in changes:
             changes["stripe_link_status"] = "linked" if changes["stripe_customer_id"] else "none"
         sql.update_customer(conn, cid, changes)
@@ -122,7 +123,40 @@ def update_customer(customer_id: str, patch: CustomerPatch, *, principal: Princi
                      resource_type="billing_customer", resource_id=cid,
                      details={"customer_id": cid, "customer_name": customer.customer_name,
                               "fields": sorted(patch.columns())})
+    if customer.stripe_customer_id and stripe.STRIPE_FIELDS & set(changes):
+        return sync_stripe(cid, principal=principal, deps=deps, raise_errors=False)
     return customer
+
+
+def sync_stripe(customer_id: str, *, principal: Principal, deps: Any,
+                raise_errors: bool = True) -> Customer:
+    """Create the Stripe customer if missing, else push the details; record the outcome.
+
+    A failure is saved on the customer (``pending`` + ``stripe_last_error``) and, unless
+    ``raise_errors`` is false, raised to the caller (502/503 with Stripe's message).
+    """
+    cid = _customer_id(customer_id)
+    with deps.db.user_session(principal.rls_claims) as conn:
+        row = sql.get_customer(conn, cid)
+    if row is None:
+        raise _not_found()
+    try:
+        stripe_id = stripe.push_to_stripe(deps.payments(), row)
+    except BillingError as exc:
+        with deps.db.user_session(principal.rls_claims) as conn:
+            stripe.mark_link_failed(conn, cid, f"{exc.code}: {exc.detail}")
+            record_audit(conn, actor=principal, action=audit.CUSTOMER_STRIPE_FAILED,
+                         resource_type="billing_customer", resource_id=cid,
+                         details={"customer_id": cid, "error_code": exc.code})
+        if raise_errors:
+            raise
+    else:
+        with deps.db.user_session(principal.rls_claims) as conn:
+            stripe.link_stripe_customer(conn, cid, stripe_id)
+            record_audit(conn, actor=principal, action=audit.CUSTOMER_STRIPE_LINKED,
+                         resource_type="billing_customer", resource_id=cid,
+                         details={"customer_id": cid, "stripe_customer_id": stripe_id})
+    return get_customer(cid, principal=principal, deps=deps)
 
 
 def delete_customer(customer_id: str, *, principal: Principal, deps: Any) -> None:

@@ -12,7 +12,7 @@ from billing.domain.customers import (
     CustomerListQuery,
     CustomerPatch,
 )
-from billing.domain.errors import Conflict, NotFound
+from billing.domain.errors import Conflict, NotFound, ValidationFailed
 from billing.domain.principal import Principal
 from billing.usecases import customers as uc
 from tests.fixtures.db import create_user
@@ -49,39 +49,62 @@ def test_rls_hides_customers_from_a_staff_session_even_without_the_gate(api_deps
                      " values ('Sneaky', 'sneaky@clinic.test')")
 
 
-def test_stripe_link_status_follows_the_create_flags(api_deps, admin):
-    pending = uc.create_customer(new(), principal=admin, deps=api_deps)
+def test_stripe_link_follows_the_create_flags(api_deps, admin, stripe_gateway):
+    existing = stripe_gateway.create_customer("Clinic C", "c@clinic.test", None, None, {},
+                                              idempotency_key="hand-made-c")
+    created = uc.create_customer(new(), principal=admin, deps=api_deps)
     none = uc.create_customer(new(email="b@clinic.test", create_stripe_customer=False),
                               principal=admin, deps=api_deps)
-    linked = uc.create_customer(new(email="c@clinic.test", stripe_customer_id="cus_123"),
+    linked = uc.create_customer(new(email="c@clinic.test", stripe_customer_id=existing.id),
                                 principal=admin, deps=api_deps)
-    assert [c.stripe_link_status for c in (pending, none, linked)] == ["pending", "none", "linked"]
+    assert [c.stripe_link_status for c in (created, none, linked)] == ["linked", "none",
+                                                                       "linked"]
+    assert created.stripe_customer_id.startswith("cus_")
+    assert stripe_gateway.retrieve_customer(created.stripe_customer_id).email == (
+        "nord@clinic.test")
+    assert none.stripe_customer_id is None
 
 
-def test_the_stripe_hook_runs_after_saving_a_pending_customer(api_deps, admin):
-    seen = []
-
-    def link(customer, principal):
-        seen.append((customer.customer_email, customer.stripe_link_status, principal.user_id))
-        return customer.model_copy(update={"stripe_customer_id": "cus_new",
-                                           "stripe_link_status": "linked"})
-
-    made = uc.create_customer(new(), principal=admin, deps=api_deps, stripe_link=link)
-    uc.create_customer(new(email="x@clinic.test", create_stripe_customer=False),
-                       principal=admin, deps=api_deps, stripe_link=link)
-    assert seen == [("nord@clinic.test", "pending", admin.user_id)]
-    assert made.stripe_customer_id == "cus_new"
+def test_a_hand_entered_stripe_id_unknown_to_stripe_is_refused(api_deps, admin, admin_conn):
+    with pytest.raises(ValidationFailed) as err:
+        uc.create_customer(new(stripe_customer_id="cus_doesnotexist"), principal=admin,
+                           deps=api_deps)
+    assert err.value.code == "stripe_customer_not_found"
+    assert admin_conn.execute("select count(*) from billing_customers").fetchone()[0] == 0
 
 
-def test_duplicates_are_conflicts(api_deps, admin):
-    uc.create_customer(new(stripe_customer_id="cus_1"), principal=admin, deps=api_deps)
+@pytest.mark.parametrize("fault", ["rate_limit", "server_error", "drop", "drop_after"])
+def test_a_stripe_failure_keeps_the_customer_pending_and_a_retry_links_once(
+        fault, api_deps, admin, stripe_standin, stripe_gateway):
+    stripe_standin.inject_fault(fault, times=8, path=r"^/v1/customers$", method="POST")
+    made = uc.create_customer(new(), principal=admin, deps=api_deps)
+    assert made.stripe_link_status == "pending" and made.stripe_customer_id is None
+    assert made.stripe_last_error.startswith("stripe_")
+    stripe_standin.clear_faults()
+    linked = uc.sync_stripe(made.id, principal=admin, deps=api_deps)
+    assert linked.stripe_link_status == "linked" and linked.stripe_last_error is None
+    assert len(stripe_gateway.list_customers(limit=100)) == 1
+
+
+def test_changed_details_are_pushed_to_stripe(api_deps, admin, stripe_gateway):
+    made = uc.create_customer(new(), principal=admin, deps=api_deps)
+    uc.update_customer(made.id, CustomerPatch.model_validate(
+        {"customer_email": "accounts@nord.test", "notes": "n"}), principal=admin, deps=api_deps)
+    assert stripe_gateway.retrieve_customer(made.stripe_customer_id).email == (
+        "accounts@nord.test")
+
+
+def test_duplicates_are_conflicts(api_deps, admin, stripe_gateway):
+    existing = stripe_gateway.create_customer("Nord", "nord@clinic.test", None, None, {},
+                                              idempotency_key="hand-made-nord")
+    uc.create_customer(new(stripe_customer_id=existing.id), principal=admin, deps=api_deps)
     with pytest.raises(Conflict) as err:
         uc.create_customer(new(name="Other", email="NORD@Clinic.test"), principal=admin,
                            deps=api_deps)
     assert (err.value.code, err.value.detail) == ("duplicate_customer",
                                                   "A customer with this email already exists.")
     with pytest.raises(Conflict) as err:
-        uc.create_customer(new(email="z@clinic.test", stripe_customer_id="cus_1"),
+        uc.create_customer(new(email="z@clinic.test", stripe_customer_id=existing.id),
                            principal=admin, deps=api_deps)
     assert err.value.code == "duplicate_stripe_customer"
 
@@ -140,10 +163,11 @@ def test_every_mutation_is_audited_without_field_values(api_deps, admin, admin_c
     uc.delete_customer(customer.id, principal=admin, deps=api_deps)
     trail = audit_actions(admin_conn)
     assert [r["action"] for r in trail] == ["BILLING_CUSTOMER_CREATED",
+                                            "BILLING_CUSTOMER_STRIPE_LINKED",
                                             "BILLING_CUSTOMER_UPDATED",
                                             "BILLING_CUSTOMER_DELETED"]
     assert all(r["resource_id"] == customer.id for r in trail)
-    assert trail[1]["details"]["fields"] == ["markup_percentage", "notes"]
+    assert trail[2]["details"]["fields"] == ["markup_percentage", "notes"]
     assert "note" not in str([r["details"] for r in trail]).replace("notes", "")
 
 

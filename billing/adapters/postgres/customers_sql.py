@@ -17,7 +17,7 @@ from billing.domain.errors import Conflict
 
 _SELECT = """
 select c.id::text as id, c.customer_name, c.customer_email, c.stripe_customer_id,
-  c.stripe_link_status, c.markup_percentage, c.auto_invoice_enabled, c.billing_contact_name,
+  c.stripe_link_status, c.stripe_last_error, c.markup_percentage, c.auto_invoice_enabled, c.billing_contact_name,
   c.billing_address, c.phone_number, c.tax_id, c.notes, c.created_at, c.updated_at,
   c.created_by::text as created_by,
   coalesce((select array_agg(a.agent_id order by a.agent_id) from billing_customer_agents a
