@@ -6,7 +6,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 
 from billing.domain.errors import BillingError
 
@@ -44,13 +44,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_serve_local(args: argparse.Namespace) -> int:
+    """`make serve`: a throwaway database with the demo organisation and last month's
+    usage, the stand-ins, a seeded Super User; then `billing serve`."""
+    from contextlib import ExitStack
+
+    from billing.bootstrap import get_deps
+    from billing.demo_steps import seed_local_organisation
     from billing.dev_identity import prepare_dev_identity
-    from billing.devenv import local_database
+    from billing.devenv import local_database, standin_settings, start_standins
+    from billing.domain.periods import local_today, previous_month
 
     throwaway = not os.environ.get("DATABASE_URL")
-    with local_database() as url:
+    with ExitStack() as stack:
+        url = stack.enter_context(local_database())
         os.environ["DATABASE_URL"] = url
+        period = previous_month(local_today(datetime.now(UTC), "America/Toronto"))
+        if throwaway:
+            parts = start_standins(stack, period.start.strftime("%Y-%m"))
+            for name, value in standin_settings(parts).items():
+                os.environ.setdefault(name.upper(), value)
         print(prepare_dev_identity(url, port=args.port, seed=throwaway), flush=True)
+        if throwaway:
+            print(seed_local_organisation(get_deps(), period), flush=True)
         return cmd_serve(args)
 
 

@@ -20,36 +20,18 @@ from billing.bootstrap import Deps, build_deps
 from billing.config import Settings
 from billing.demo_data import seed_organisation
 from billing.demo_output import print_summary, summary_of, write_csvs
-from billing.devenv import local_database
+from billing.devenv import local_database, standin_settings, start_standins
 from billing.domain.periods import local_today, previous_month
 from billing.progress import ProgressBar
 
 TIME_ZONE = "America/Toronto"
-DEMO_STRIPE_KEY = "sk_test_CareXPSDemo4242"
 OUT_DIR = Path("out")
 
 
-def _start_standins(stack: ExitStack, month: str) -> dict[str, Any]:
-    from standins.boc import BocStandin
-    from standins.retell import RetellStandin
-    from standins.stripe import StripeStandin
-
-    parts = {"retell": RetellStandin(month=month, seed=2026), "stripe": StripeStandin(),
-             "boc": BocStandin()}
-    for part in parts.values():
-        part.start()
-        stack.callback(part.stop)
-    return parts
-
-
 def _settings(url: str, parts: dict[str, Any]) -> Settings:
-    return Settings(
-        database_url=url, billing_time_zone=TIME_ZONE,
-        billing_encryption_key=b64encode(secrets.token_bytes(32)).decode(),
-        retell_api_key=parts["retell"].api_key, retell_base_url=parts["retell"].base_url,
-        boc_valet_url=parts["boc"].base_url, stripe_api_base=parts["stripe"].base_url,
-        stripe_secret_key=DEMO_STRIPE_KEY,
-    )
+    return Settings(database_url=url, billing_time_zone=TIME_ZONE,
+                    billing_encryption_key=b64encode(secrets.token_bytes(32)).decode(),
+                    **standin_settings(parts))
 
 
 def run_demo(*, json_output: bool = False, out_dir: Path = OUT_DIR) -> int:
@@ -60,7 +42,7 @@ def run_demo(*, json_output: bool = False, out_dir: Path = OUT_DIR) -> int:
     with ExitStack() as stack:
         bar.step("Starting PostgreSQL and the Retell, Stripe and Bank of Canada stand-ins")
         url = stack.enter_context(local_database(echo=False))
-        parts = _start_standins(stack, period.start.strftime("%Y-%m"))
+        parts = start_standins(stack, period.start.strftime("%Y-%m"))
         deps = build_deps(_settings(url, parts), clock=clock)
         stack.callback(deps.db.close)
         with deps.db.system_session("demo") as conn:

@@ -52,3 +52,14 @@ def pay_some(deps: Deps, stripe: Any, stack: ExitStack) -> list[str]:
         stripe.mark_paid(row["stripe_invoice_id"])
         refresh_invoice(deps, None, row["id"])
     return [row["id"] for row in rows]
+
+
+def seed_local_organisation(deps: Deps, period: Period) -> str:
+    """`make serve`: the demo organisation with last month's usage, ready to invoice."""
+    from billing.demo_data import seed_organisation
+
+    with deps.db.system_session("serve-local") as conn:
+        seed_organisation(conn)
+    result = sync_usage(deps, period, ProgressBar(enabled=False))
+    return (f"Demo organisation seeded; {result.inserted} usage records for "
+            f"{period.label()} synced from the Retell stand-in.")
