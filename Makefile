@@ -18,7 +18,7 @@ demo: $(STAMP)  ## the whole product on local parts
 
 test: $(STAMP)  ## lint + every test on a real PostgreSQL and the stand-ins
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 serve: $(STAMP)  ## the API on http://127.0.0.1:7071 with local data and stand-ins
 	$(PY) -m billing serve-local --port 7071
@@ -26,8 +26,8 @@ serve: $(STAMP)  ## the API on http://127.0.0.1:7071 with local data and stand-i
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-bench: $(STAMP)
-	for b in bench/*.py; do $(PY) $$b || exit 1; done
+bench: $(STAMP)  ## the benchmarks; each prints its figures
+	for b in segments costing sync invoicing dashboard; do $(PY) -m bench.$$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache
