@@ -28,6 +28,7 @@ class MailNotSent(UpstreamUnavailable):
 
     @property
     def permanent(self) -> bool:
+        """True if sending the same message again cannot succeed."""
         return self.code == REJECTED
 
 

@@ -5,7 +5,8 @@ Once the billing day and hour (``auto_invoice_day_of_month``,
 month is invoiced for every customer with ``auto_invoice_enabled`` — sent if
 ``auto_send_invoices``, else left as drafts — as the system. A billing moment
 missed while the app was down is caught up once, by the next hourly run; one
-that passed before automation was switched on is not.
+that passed before automation was switched on is not, nor is a month older
+than one automation already invoiced (after the billing day was moved).
 
 Exactly once per customer and month: the month's run row (primary key, taken
 under an advisory lock) is created once, and a lease says which instance works
@@ -46,8 +47,9 @@ class AutoInvoiceOutcome:
     """What the hourly run did about automatic invoices.
 
     ``status``: disabled | not_due | waiting_for_usage_sync | done (the month's
-    run is finished or out of attempts) | busy (another instance holds it) |
-    completed | completed_with_errors (this run processed the batch).
+    run is finished or out of attempts, or a later month was invoiced) | busy
+    (another instance holds it) | completed | completed_with_errors (this run
+    processed the batch).
     """
 
     status: str
@@ -111,8 +113,9 @@ def _claim(conn: Connection, settings: dict[str, Any], period: Period, moment: d
            now: datetime, usage_ready: bool) -> _Claim:
     automation_sql.lock_month(conn, period.start)
     run = automation_sql.get_run(conn, period.start)
-    if run is not None and run["status"] == "completed":
-        return _Claim("done")
+    latest = automation_sql.latest_period_start(conn)
+    if (run is not None and run["status"] == "completed") or (latest and latest > period.start):
+        return _Claim("done")  # finished, or a later month was invoiced already
     if not usage_ready:
         return _Claim("waiting_for_usage_sync")
     if run is None:

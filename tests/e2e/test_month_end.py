@@ -72,7 +72,7 @@ def test_simulated_month_end(configured, api_deps, admin_conn, stripe_standin, s
     billed = invoices(admin_conn)
     assert set(billed) == {"Acme Healthcare", "Beta Medical"}
     assert {status for status, *_ in billed.values()} == {"sent"}
-    for _, number, stripe_id, _ in billed.values():
+    for _, _, stripe_id, _ in billed.values():
         assert stripe_standin.requests("POST", rf"^/v1/invoices/{stripe_id}/send$")
     [summary] = smtp_server.received
     assert summary["To"] == EMAIL and "Invoices created: 2" in body_of(summary)

@@ -9,8 +9,12 @@ import pytest
 
 from billing.domain.periods import Period
 from billing.usecases.auto_invoicing import billing_moment, due_period
-from tests.integration.test_auto_invoicing import BILLING_MOMENT, OCTOBER, enable_automation, \
-    hourly_at
+from tests.integration.test_auto_invoicing import (
+    BILLING_MOMENT,
+    OCTOBER,
+    enable_automation,
+    hourly_at,
+)
 
 TZ = "America/Toronto"
 ON = datetime(2020, 1, 1, tzinfo=UTC)
@@ -111,6 +115,19 @@ def test_switching_automation_on_after_the_billing_day_waits_for_the_next_one(
         == "not_due"
     december = hourly_at(world_deps, datetime(2026, 12, 1, 11, tzinfo=UTC)).auto_invoice
     assert december.period == Period(date(2026, 11, 1), date(2026, 11, 30))
+
+
+def test_moving_the_billing_day_later_never_bills_an_older_month(auto_world, world_deps,
+                                                                  admin_conn):
+    hourly_at(world_deps, BILLING_MOMENT)  # October, on Nov 1
+    admin_conn.execute("update billing_settings set auto_invoice_day_of_month = 28")
+    # On Nov 10 the latest 28th is Oct 28, which would bill September: not any more.
+    assert hourly_at(world_deps, datetime(2026, 11, 10, tzinfo=UTC)).auto_invoice.status \
+        == "done"
+    assert [r[0] for r in admin_conn.execute(
+        "select period_start from billing_auto_invoice_runs")] == [date(2026, 10, 1)]
+    assert hourly_at(world_deps, datetime(2026, 12, 28, 12, tzinfo=UTC)).auto_invoice.period \
+        == Period(date(2026, 11, 1), date(2026, 11, 30))
 
 
 def test_with_automation_off_nothing_is_invoiced(auto_world, world_deps, admin_conn):

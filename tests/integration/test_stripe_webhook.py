@@ -126,6 +126,7 @@ def test_a_redelivered_event_is_acknowledged_and_changes_nothing(
     assert [d["status"] for d in stripe_standin.deliver_event(paid_event, times=2)] == [200, 200]
     assert admin_conn.execute("select count(*) from billing_stripe_events where event_id = %s",
                               [paid_event]).fetchone()[0] == 1
+    assert row(admin_conn, invoice_id)["invoice_status"] == "paid"
     assert admin_conn.execute("select count(*) from billing_audit_log where action ="
                               " 'BILLING_INVOICE_PAID'").fetchone()[0] == 1
     assert admin_conn.execute("select count(*) from billing_notification_outbox"

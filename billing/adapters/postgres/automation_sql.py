@@ -20,6 +20,12 @@ def get_run(conn: Connection, period_start: date) -> dict[str, Any] | None:
                         " where period_start = %s", [period_start]).fetchone()
 
 
+def latest_period_start(conn: Connection) -> date | None:
+    """The most recent month automation has invoiced (or started to)."""
+    return conn.execute("select max(period_start) as latest from billing_auto_invoice_runs"
+                        ).fetchone()["latest"]
+
+
 def insert_run(conn: Connection, period: Period, batch_id: str, *, scheduled_for: datetime,
                started_at: datetime, lease_until: datetime) -> None:
     """Record the month's run, leased to the caller (the primary key refuses a second)."""

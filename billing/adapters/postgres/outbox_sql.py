@@ -27,6 +27,7 @@ def claim_next(conn: Connection, now: datetime) -> dict[str, Any] | None:
 
 
 def mark_sent(conn: Connection, message_id: int, at: datetime) -> None:
+    """The message was accepted by the mail server: never to be sent again."""
     conn.execute("update billing_notification_outbox set status = 'sent', sent_at = %s,"
                  " attempts = attempts + 1, last_error = null where id = %s", [at, message_id])
 
