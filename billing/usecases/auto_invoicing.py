@@ -124,12 +124,10 @@ def _claim(conn: Connection, settings: dict[str, Any], period: Period, moment: d
                                        max_attempts=MAX_ATTEMPTS)
     if claimed is None:
         return _Claim("busy" if run["lease_until"] and run["lease_until"] > now else "done")
-    adopted = automation_sql.adopt_unrecorded_invoices(conn, claimed["batch_id"])
     record_audit(conn, actor=None, action=RESUMED, resource_type="invoice_batch",
                  resource_id=claimed["batch_id"], details={
                      "batch_id": claimed["batch_id"], "period_start": period.start,
-                     "period_end": period.end, "attempt": claimed["attempts"],
-                     "count": adopted})
+                     "period_end": period.end, "attempt": claimed["attempts"]})
     return _Claim("claimed", claimed["batch_id"])
 
 

@@ -81,6 +81,7 @@ def retry(deps: Any, principal: Principal | None, batch_id: str) -> dict[str, An
         if batch is None:
             raise NotFound("Invoice batch not found.", code="batch_not_found")
         batches_sql.reopen_batch(conn, batch_id)
+        batches_sql.adopt_unrecorded_invoices(conn, batch_id)
         fx_row = conn.execute(
             "select fx_rate, fx_rate_date, fx_source from invoice_records where batch_id = %s"
             " limit 1", [batch_id]).fetchone()

@@ -80,3 +80,18 @@ def test_a_retry_never_resumes_an_invoice_cancelled_meanwhile(world, world_deps,
     again = invoice_runs.retry(world_deps, world.principal, batch["id"])
     assert (again["items"][0]["status"], again["items"][0]["reason"]) == ("skipped", "cancelled")
     assert len(stripe_standin.requests("POST", STEPS["invoice"])) == created_before
+
+
+def test_a_retry_after_the_process_died_mid_saga_resumes_the_same_invoice(
+        world, world_deps, stripe_standin, stripe_gateway, admin_conn):
+    stripe_standin.inject_fault("server_error", times=6, path=STEPS["finalize"], method="POST")
+    batch = invoice_runs.generate(world_deps, world.principal, OCTOBER,
+                                  [world.customers["beta"]], GenerateOptions(mode="send"))
+    # As if the process died before recording the item's outcome.
+    admin_conn.execute("update invoice_batch_items set status = 'pending', invoice_id = null")
+    stripe_standin.clear_faults()
+    again = invoice_runs.retry(world_deps, world.principal, batch["id"])
+    assert again["items"][0]["status"] == "succeeded"
+    assert admin_conn.execute("select count(*) from invoice_records").fetchone()[0] == 1
+    customer = stripe_gateway.list_customers(limit=10)[0]
+    assert len(stripe_gateway.list_invoices(customer.id)) == 1

@@ -68,18 +68,6 @@ def customers_to_invoice(conn: Connection, period: Period) -> list[str]:
     return [row["id"] for row in rows]
 
 
-def adopt_unrecorded_invoices(conn: Connection, batch_id: str) -> int:
-    """Give back to its batch item an invoice created by a run that stopped before
-    recording it, so a rerun resumes that invoice instead of skipping the customer."""
-    return conn.execute(
-        "update invoice_batch_items i set invoice_id = r.id, status = 'pending'"
-        " from invoice_records r where i.batch_id = %(batch)s and r.batch_id = %(batch)s"
-        " and r.billing_customer_id = i.billing_customer_id and r.invoice_status <> 'cancelled'"
-        " and r.stripe_state <> 'complete' and i.status in ('pending', 'skipped')"
-        " and (i.invoice_id is null or i.invoice_id = r.id)",
-        {"batch": batch_id}).rowcount
-
-
 def mark_overdue(conn: Connection, today: date) -> list[dict[str, Any]]:
     """Sent invoices whose due date has passed become overdue; returns them."""
     return conn.execute(
