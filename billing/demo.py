@@ -20,7 +20,13 @@ from billing.bootstrap import Deps, build_deps
 from billing.config import Settings
 from billing.demo_data import seed_organisation
 from billing.demo_output import print_summary, summary_of, write_csvs
-from billing.devenv import local_database, standin_settings, start_standins
+from billing.demo_steps import invoice_month, pay_some, sealed_stripe_settings, sync_usage
+from billing.devenv import (
+    LOCAL_STRIPE_KEY,
+    local_database,
+    standin_settings,
+    start_standins,
+)
 from billing.domain.periods import local_today, previous_month
 from billing.progress import ProgressBar
 
@@ -29,9 +35,11 @@ OUT_DIR = Path("out")
 
 
 def _settings(url: str, parts: dict[str, Any]) -> Settings:
+    """Settings for the stand-ins; the Stripe key goes into the settings row instead."""
+    values = {**standin_settings(parts), "stripe_secret_key": None}
     return Settings(database_url=url, billing_time_zone=TIME_ZONE,
                     billing_encryption_key=b64encode(secrets.token_bytes(32)).decode(),
-                    **standin_settings(parts))
+                    **values)
 
 
 def run_demo(*, json_output: bool = False, out_dir: Path = OUT_DIR) -> int:
@@ -45,9 +53,10 @@ def run_demo(*, json_output: bool = False, out_dir: Path = OUT_DIR) -> int:
         parts = start_standins(stack, period.start.strftime("%Y-%m"))
         deps = build_deps(_settings(url, parts), clock=clock)
         stack.callback(deps.db.close)
+        sealed, webhook_secret = sealed_stripe_settings(deps, LOCAL_STRIPE_KEY)
         with deps.db.system_session("demo") as conn:
-            seed_organisation(conn)
-        result = _run(deps, parts, period, bar, stack)
+            seed_organisation(conn, sealed=sealed)
+        result = _run(deps, parts, period, bar, stack, webhook_secret)
         bar.done()
         summary = summary_of(deps, period, result)
         summary["csv"] = write_csvs(deps, period, out_dir)
@@ -59,13 +68,11 @@ def run_demo(*, json_output: bool = False, out_dir: Path = OUT_DIR) -> int:
 
 
 def _run(deps: Deps, parts: dict[str, Any], period: Any, bar: ProgressBar,
-         stack: ExitStack) -> dict[str, Any]:
-    from billing.demo_steps import invoice_month, pay_some, sync_usage
-
+         stack: ExitStack, webhook_secret: str) -> dict[str, Any]:
     bar.step(f"Syncing Retell usage for {period.label()}")
     synced = sync_usage(deps, period, bar)
     bar.step("Running the monthly auto-invoicing (send mode)")
-    batch = invoice_month(deps, period, bar)
+    batch = invoice_month(deps, bar)
     bar.step("Customers paying: Stripe webhooks into the app")
-    paid = pay_some(deps, parts["stripe"], stack)
+    paid = pay_some(deps, parts["stripe"], webhook_secret, stack)
     return {"sync": synced, "batch": batch, "paid": paid}

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from billing.adapters.postgres.sessions import Connection
+from billing.adapters.postgres.settings_sql import update_settings
 
 # name, email, markup %, auto-invoice, agents (ids from the Retell stand-in's seed)
 CUSTOMERS: list[tuple[str, str, str, bool, tuple[str, ...]]] = [
@@ -21,8 +22,11 @@ CUSTOMERS: list[tuple[str, str, str, bool, tuple[str, ...]]] = [
 UNMAPPED_AGENT = "agent_unmapped_demo"
 
 
-def seed_organisation(conn: Connection, *, due_days: int = 30) -> dict[str, str]:
-    """Insert the demo customers and agent mappings; returns customer ids by name."""
+def seed_organisation(conn: Connection, *, due_days: int = 30,
+                      sealed: dict[str, str] | None = None) -> dict[str, str]:
+    """Insert the demo customers and agent mappings, turn monthly invoicing on (in send
+    mode, since the start of last month) and store ``sealed`` settings columns (the
+    encrypted Stripe key and webhook secret); returns customer ids by name."""
     ids: dict[str, str] = {}
     for name, email, markup, auto, agents in CUSTOMERS:
         row = conn.execute(
@@ -37,9 +41,12 @@ def seed_organisation(conn: Connection, *, due_days: int = 30) -> dict[str, str]
     conn.execute(
         "update billing_settings set auto_invoice_enabled = true, auto_send_invoices = true,"
         " auto_invoice_day_of_month = 1, auto_invoice_time = '06:00',"
-        " default_due_date_days = %s, invoice_footer_text = %s, default_invoice_note = %s",
+        " default_due_date_days = %s, invoice_footer_text = %s, default_invoice_note = %s,"
+        " auto_invoice_enabled_at = date_trunc('month', now()) - interval '1 month'",
         [due_days, "CareXPS CRM | support@carexps.example",
          "Thank you for your business."])
+    if sealed:
+        update_settings(conn, sealed, updated_by=None)
     return ids
 
 

@@ -1,57 +1,87 @@
 """The demo's steps, each the same code path production uses."""
 from __future__ import annotations
 
+import importlib
+import logging
+import secrets
+import time
 from contextlib import ExitStack
 from typing import Any
 
-from billing.bootstrap import Deps
+from billing.bootstrap import Deps, use_deps
 from billing.domain.periods import Period
 from billing.progress import ProgressBar
+
+WEBHOOK_PATH = "/api/billing/stripe/webhook"
+
+
+def sealed_stripe_settings(deps: Deps, api_key: str) -> tuple[dict[str, str], str]:
+    """The settings columns of a saved Stripe key and a new webhook signing secret
+    (encrypted as the settings page stores them), and that secret."""
+    from billing.adapters.secrets import encrypt
+    from billing.domain.settings import key_hint
+
+    webhook_secret = f"whsec_{secrets.token_hex(16)}"
+    return {"stripe_api_key_encrypted": encrypt(api_key, deps.keyring),
+            "stripe_api_key_hint": key_hint(api_key),
+            "stripe_webhook_secret_encrypted": encrypt(webhook_secret, deps.keyring)}, \
+        webhook_secret
 
 
 def sync_usage(deps: Deps, period: Period, bar: ProgressBar) -> Any:
     """`billing sync-usage` for the period (the Retell stand-in's seeded month)."""
     from billing.usecases.usage_sync import sync_period
 
-    counts: dict[str, int] = {}
-
-    def progress(kind: str, done: int) -> None:
-        counts[kind] = done
-        bar.update(f"  {kind}", done)
-
     return sync_period(lambda _today: period, db=deps.db, source=deps.usage_source,
-                       clock=deps.clock, actor=None, progress=progress,
+                       clock=deps.clock, actor=None,
+                       progress=lambda kind, done: bar.update(f"  {kind}", done),
                        default_time_zone=deps.settings.billing_time_zone)
 
 
-def invoice_month(deps: Deps, period: Period, bar: ProgressBar) -> dict[str, Any]:
-    """The monthly timer's invoicing (system actor, send mode, auto-invoice customers)."""
-    from billing.demo_data import auto_invoice_customer_ids
-    from billing.usecases import invoice_runs
-    from billing.usecases.invoicing import GenerateOptions
+def invoice_month(deps: Deps, bar: ProgressBar) -> dict[str, Any]:
+    """The hourly timer's automatic invoicing: last month, send mode, system actor."""
+    from billing.usecases.auto_invoicing import run_auto_invoicing
+    from billing.usecases.invoicing import batch_view
 
+    outcome = run_auto_invoicing(deps)
+    if outcome.batch_id is None:
+        raise RuntimeError(f"the monthly run did not invoice: {outcome.status}")
     with deps.db.system_session("demo") as conn:
-        ids = auto_invoice_customer_ids(conn)
-        due = conn.execute("select default_due_date_days from billing_settings").fetchone()
-    bar.update("  invoicing", 0, len(ids))
-    batch = invoice_runs.generate(deps, None, period, ids, GenerateOptions(
-        mode="send", due_in_days=due["default_due_date_days"]))
-    bar.update("  invoicing", batch["processed"], len(ids))
+        batch = batch_view(conn, outcome.batch_id)
+    bar.update("  invoicing", batch["processed"], batch["total"])
     return batch
 
 
-def pay_some(deps: Deps, stripe: Any, stack: ExitStack) -> list[str]:
-    """Customers pay the first two sent invoices; Stripe tells the app by webhook."""
-    from billing.usecases.invoice_actions import refresh_invoice
-
+def pay_some(deps: Deps, stripe: Any, webhook_secret: str, stack: ExitStack,
+             count: int = 2) -> list[str]:
+    """The largest ``count`` sent invoices are paid in Stripe; its signed webhooks reach
+    the app served on loopback, which marks them paid."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no request lines in the summary
+    server, _thread = importlib.import_module("functions._local_server").serve_in_thread(0)
+    stack.callback(server.shutdown)
+    stack.enter_context(use_deps(deps))
+    stripe.register_webhook(f"http://127.0.0.1:{server.server_port}{WEBHOOK_PATH}",
+                            webhook_secret)
     with deps.db.system_session("demo") as conn:
         rows = conn.execute(
             "select id::text, stripe_invoice_id from invoice_records where invoice_status ="
-            " 'sent' order by total_amount_cad desc limit 2").fetchall()
+            " 'sent' order by total_amount_cad desc limit %s", [count]).fetchall()
     for row in rows:
         stripe.mark_paid(row["stripe_invoice_id"])
-        refresh_invoice(deps, None, row["id"])
+    _wait_until_paid(deps, [row["id"] for row in rows])
     return [row["id"] for row in rows]
+
+
+def _wait_until_paid(deps: Deps, ids: list[str], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with deps.db.system_session("demo") as conn:
+            paid = conn.execute("select count(*) as n from invoice_records where id = any(%s)"
+                                " and invoice_status = 'paid'", [ids]).fetchone()["n"]
+        if paid == len(ids):
+            return
+        time.sleep(0.2)
+    raise RuntimeError("Stripe's payment webhooks did not arrive in time")
 
 
 def seed_local_organisation(deps: Deps, period: Period) -> str:
