@@ -24,6 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from standins._serve import serve_until_interrupted
+
 SERIES = "FXUSDCAD"
 FIRST_OBSERVATION = date(2017, 1, 3)
 _PATH = f"/valet/observations/{SERIES}/json"
@@ -182,11 +184,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--today", type=date.fromisoformat, default=None)
     args = parser.parse_args(argv)
     standin = BocStandin(args.today, port=args.port).start()
-    print(f"Bank of Canada stand-in on {standin.base_url}", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        standin.stop()
+    serve_until_interrupted(standin, f"Bank of Canada stand-in on {standin.base_url}")
 
 
 if __name__ == "__main__":

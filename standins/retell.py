@@ -31,6 +31,7 @@ from typing import Any
 
 import httpx
 
+from standins._serve import serve_until_interrupted
 from standins.retell_handler import RetellHandler
 from standins.retell_seed import AGENTS_BY_ID, Agent, build_month, call_record, chat_record
 from standins.retell_store import RecordedRequest, RetellStore
@@ -201,11 +202,8 @@ def main(argv: list[str] | None = None) -> None:
     standin = RetellStandin(args.seed_month, args.seed, api_key=args.api_key, port=args.port,
                             calls_per_agent=args.calls_per_agent,
                             chats_per_agent=args.chats_per_agent).start()
-    print(f"Retell stand-in on {standin.base_url} (month {args.seed_month})", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        standin.stop()
+    serve_until_interrupted(standin,
+                            f"Retell stand-in on {standin.base_url} (month {args.seed_month})")
 
 
 if __name__ == "__main__":
