@@ -44,7 +44,9 @@ USAGE_SYNCED = "BILLING_USAGE_SYNCED"
 DEFAULT_TIME_ZONE = "America/Toronto"
 #: Incremental syncs start this long before the high-water mark, so records
 #: that end (and so get listed) up to this long after they start are caught.
-DEFAULT_OVERLAP = timedelta(hours=2)
+#: SMS conversations can stay open for hours; a day covers them (listing is
+#: cheap: messages are fetched only for new or changed chats).
+DEFAULT_OVERLAP = timedelta(hours=24)
 BATCH_SIZE = 1000
 
 Progress = Callable[[str, int], None]
