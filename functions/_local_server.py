@@ -66,6 +66,7 @@ def make_local_server(port: int, host: str = "127.0.0.1") -> BaseWSGIServer:
 def serve_in_thread(port: int = 0) -> tuple[BaseWSGIServer, threading.Thread]:
     """Start a server in a daemon thread (tests); call ``server.shutdown()`` to stop."""
     server = make_local_server(port)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                              daemon=True)
     thread.start()
     return server, thread
