@@ -47,6 +47,9 @@ class Webhooks:
         self._lock = threading.Lock()
         self._http = httpx.Client(timeout=timeout)
         self._queue: queue.Queue[str | None] = queue.Queue()
+        # Recorded events are queued at once (so ``drain`` waits for them) but held
+        # until ``release``: a webhook never arrives before its API response.
+        self._gates: dict[str, threading.Event] = {}
         self.reset()
         self._worker = threading.Thread(target=self._run, name="stripe-standin-webhooks", daemon=True)
         self._worker.start()
@@ -87,12 +90,19 @@ class Webhooks:
             if self.mode == "queued":
                 self.pending.extend(ids)
                 return []
+            for event_id in ids:
+                self._gates[event_id] = threading.Event()
+        for event_id in ids:
+            self._queue.put(event_id)
         return ids
 
     def release(self, event_ids: list[str]) -> None:
-        """Hand recorded events to the delivery worker, in order."""
-        for event_id in event_ids:
-            self._queue.put(event_id)
+        """Let the worker deliver recorded events (their API response is out)."""
+        with self._lock:
+            gates = [self._gates.pop(event_id, None) for event_id in event_ids]
+        for gate in gates:
+            if gate is not None:
+                gate.set()
 
     def flush(self, order: list[str] | None = None, duplicate: bool = False) -> list[dict[str, Any]]:
         """Deliver queued events now: all in order, or just ``order``'s ids in that order."""
@@ -142,6 +152,10 @@ class Webhooks:
     def _run(self) -> None:
         while (event_id := self._queue.get()) is not None:
             try:
+                with self._lock:
+                    gate = self._gates.get(event_id)
+                if gate is not None:
+                    gate.wait(timeout=10)
                 self.deliver(event_id)
             finally:
                 self._queue.task_done()
