@@ -5,6 +5,7 @@ from __future__ import annotations
 
 SEED_IDS = {
     "customer": "11111111-1111-1111-1111-111111111111",
+    "free_customer": "55555555-5555-5555-5555-555555555555",
     "invoice": "22222222-2222-2222-2222-222222222222",
     "batch": "44444444-4444-4444-4444-444444444444",
     "user": "55555555-5555-5555-5555-555555555555",
@@ -13,6 +14,8 @@ SEED_IDS = {
 SEED_SQL = [
     "insert into billing_customers (id, customer_name, customer_email)"
     " values (%(customer)s, 'Seed Clinic', 'seed@clinic.test')",
+    "insert into billing_customers (id, customer_name, customer_email)"
+    " values (%(free_customer)s, 'Free Clinic', 'free@clinic.test')",
     "insert into billing_customer_agents (agent_id, billing_customer_id)"
     " values ('agent_seed', %(customer)s)",
     "insert into invoice_records (id, billing_customer_id, billing_period_start,"
@@ -47,7 +50,7 @@ TABLES: dict[str, dict[str, str]] = {
         "insert": "insert into billing_customers (customer_name, customer_email)"
                   " values ('New Clinic', %(uniq)s || '@clinic.test')",
         "update": "update billing_customers set notes = 'n' where id = %(customer)s",
-        "delete": "delete from billing_customers where id = %(customer)s",
+        "delete": "delete from billing_customers where id = %(free_customer)s",
     },
     "billing_customer_agents": {
         "select": "select agent_id from billing_customer_agents",

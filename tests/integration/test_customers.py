@@ -151,9 +151,10 @@ def test_delete_is_refused_while_invoices_are_unpaid(api_deps, admin, admin_conn
         ("overdue", "12.34"), ("draft", "12.34")]
     admin_conn.execute("update invoice_records set invoice_status = 'cancelled'"
                        " where invoice_status in ('overdue', 'draft')")
-    uc.delete_customer(customer.id, principal=admin, deps=api_deps)
-    with pytest.raises(NotFound):
-        uc.get_customer(customer.id, principal=admin, deps=api_deps)
+    with pytest.raises(Conflict) as err:  # settled, but still billing records
+        uc.delete_customer(customer.id, principal=admin, deps=api_deps)
+    assert err.value.code == "customer_has_invoices"
+    assert uc.get_customer(customer.id, principal=admin, deps=api_deps).id == customer.id
 
 
 def test_every_mutation_is_audited_without_field_values(api_deps, admin, admin_conn):
@@ -176,3 +177,16 @@ def test_unknown_customers_are_not_found(api_deps, admin, bad_id):
     with pytest.raises(NotFound) as err:
         uc.update_customer(bad_id, CustomerPatch(notes="x"), principal=admin, deps=api_deps)
     assert err.value.code == "customer_not_found"
+
+
+def test_a_customer_with_any_invoice_is_kept_as_a_billing_record(api_deps, admin, admin_conn):
+    customer = uc.create_customer(new(create_stripe_customer=False), principal=admin,
+                                  deps=api_deps)
+    admin_conn.execute(
+        "insert into invoice_records (billing_customer_id, billing_period_start,"
+        " billing_period_end, subtotal_cad, total_amount_cad, invoice_status)"
+        " values (%s, '2026-09-01', '2026-09-30', 10, 10, 'paid')", [customer.id])
+    with pytest.raises(Conflict) as err:
+        uc.delete_customer(customer.id, principal=admin, deps=api_deps)
+    assert err.value.code == "customer_has_invoices"
+    assert admin_conn.execute("select count(*) from invoice_records").fetchone()[0] == 1

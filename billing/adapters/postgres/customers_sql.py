@@ -106,8 +106,15 @@ def update_customer(conn: Connection, customer_id: str, changes: dict[str, Any])
 
 
 def delete_customer(conn: Connection, customer_id: str) -> None:
-    """Delete a customer (its agent mappings go with it)."""
-    conn.execute("delete from billing_customers where id = %s", [customer_id])
+    """Delete a customer (its agent mappings go with it); refused (409
+    ``customer_has_invoices``) once it has any invoice: those are billing records."""
+    try:
+        with conn.transaction():
+            conn.execute("delete from billing_customers where id = %s", [customer_id])
+    except psycopg.errors.ForeignKeyViolation:
+        raise Conflict("Cannot delete: this customer has invoices, which are kept as billing"
+                       " records. Turn its auto-invoicing off instead.",
+                       code="customer_has_invoices") from None
 
 
 def unpaid_invoices(conn: Connection, customer_id: str) -> list[dict[str, Any]]:
