@@ -4,42 +4,45 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from billing.domain.periods import Period, previous_month
 
-def _period_and_customers(args: argparse.Namespace, deps: Any) -> tuple[Any, list[str] | None]:
-    from billing.domain.periods import Period, previous_month
-    from billing.usecases.invoice_runs import load_org, session_for
 
-    org = load_org(deps, session_for(deps, None))
-    period = (Period(args.start, args.end) if args.start and args.end
-              else previous_month(org.today))
+def _period_for(args: argparse.Namespace) -> Callable[[date], Period]:
+    """--start/--end, else last month (local to the billing time zone)."""
+    if args.start and args.end:
+        return lambda _today: Period(args.start, args.end)
+    return previous_month
+
+
+def _customer_ids(args: argparse.Namespace, deps: Any) -> list[str] | None:
+    """--customer ids, or every auto-invoice customer, or None (all customers)."""
     if args.customer:
-        return period, args.customer
+        return args.customer
     if getattr(args, "auto_invoice_customers", False):
         with deps.db.system_session("cli") as conn:
             rows = conn.execute("select id::text from billing_customers"
                                 " where auto_invoice_enabled order by customer_name")
-            return period, [r["id"] for r in rows]
-    return period, None
+            return [r["id"] for r in rows]
+    return None
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
     """Print the preview of a period (all customers, or --customer ...)."""
     from billing.bootstrap import get_deps
-    from billing.usecases.invoice_runs import load_org, session_for
-    from billing.usecases.previews import preview
+    from billing.usecases.invoice_runs import run_preview
 
     deps = get_deps()
-    period, ids = _period_and_customers(args, deps)
-    org = load_org(deps, session_for(deps, None))
-    with deps.db.system_session("cli") as conn:
-        result = preview(conn, period, ids, fx_service=deps.fx, tz=org.tz, today=org.today)
+    result = run_preview(deps, None, _period_for(args), _customer_ids(args, deps))
     if args.json:
         print(json.dumps(result, indent=2, default=str))
         return 0
-    print(f"{period.label()}  FX {result['fx']['rate']} ({result['fx']['source']})")
+    period = result["period"]
+    print(f"{period['start']} to {period['end']}  FX {result['fx']['rate']}"
+          f" ({result['fx']['source']})")
     for row in result["customers"]:
         flag = " (invoiced)" if row["existing_invoice"] else ""
         print(f"  {row['customer_name']:<32} {row['usage']['chats']:>6} chats"
@@ -54,10 +57,12 @@ def cmd_invoice(args: argparse.Namespace) -> int:
     """Generate a batch with the API's options; exits 1 if any item failed."""
     from billing.bootstrap import get_deps
     from billing.usecases import invoice_runs
+    from billing.usecases.invoice_runs import load_org, session_for
     from billing.usecases.invoicing import GenerateOptions
 
     deps = get_deps()
-    period, ids = _period_and_customers(args, deps)
+    period = _period_for(args)(load_org(deps, session_for(deps, None)).today)
+    ids = _customer_ids(args, deps)
     if not ids:
         print("billing invoice: name customers with --customer or --auto-invoice-customers")
         return 2

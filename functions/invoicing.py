@@ -53,7 +53,7 @@ def preview_invoices(call: Call) -> dict:
         sync_period(body.period.to_period, db=call.deps.db, source=call.deps.usage_source,
                     clock=call.deps.clock, actor=call.principal,
                     default_time_zone=call.deps.settings.billing_time_zone)
-    return invoice_runs.run_preview(call.deps, call.principal, body.period,
+    return invoice_runs.run_preview(call.deps, call.principal, body.period.to_period,
                                     _ids(body.customer_ids))
 
 

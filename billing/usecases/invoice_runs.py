@@ -3,6 +3,7 @@ build the context (who acts, which transaction, Stripe, FX, time zone), then
 preview, generate or retry."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -49,12 +50,12 @@ def saga_context(deps: Any, principal: Principal | None, org: Org) -> SagaContex
                        footer=org.settings["invoice_footer_text"])
 
 
-def run_preview(deps: Any, principal: Principal, period_in: Any,
+def run_preview(deps: Any, principal: Principal | None, period_for: Callable[[date], Period],
                 customer_ids: list[str] | None) -> dict[str, Any]:
-    """Preview invoices for a period (``period_in`` has ``to_period(today)``)."""
+    """Preview invoices for ``period_for(local today)`` (all customers when ids is None)."""
     session = session_for(deps, principal)
     org = load_org(deps, session)
-    period = period_in.to_period(org.today)
+    period = period_for(org.today)
     with session() as conn:
         return previews.preview(conn, period, customer_ids, fx_service=deps.fx, tz=org.tz,
                                 today=org.today)
