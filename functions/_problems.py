@@ -26,7 +26,8 @@ ERROR_CODES = (
     "duplicate_stripe_customer", "local_postgres_unavailable", "migration_changed",
     "encryption_not_configured", "forbidden", "forbidden_role", "fx_unavailable",
     "internal_error", "invalid_amount", "invalid_characters", "invalid_cost",
-    "invalid_date_range", "invalid_duration", "invalid_invoice_state", "invalid_json",
+    "invalid_date_range", "invalid_duration", "invalid_event", "invalid_invoice_state",
+    "invalid_json",
     "invalid_payload", "invalid_signature", "invalid_state", "invalid_user_id",
     "invalid_webhook_payload", "invoice_not_found", "invoice_not_in_stripe",
     "invoice_pdf_unavailable", "json_too_deep", "method_not_allowed", "mfa_code_invalid",
@@ -92,6 +93,7 @@ class Problem(BaseModel):
     redirect: str | None = None
     return_url: str | None = Field(default=None, alias="returnUrl")
     hint: str | None = None
+    reason: str | None = Field(default=None, description="Why a webhook event was refused")
     action: InvoiceAction | None = None
     stripe_state: StripeState | None = None
     stripe_status: str | None = None

@@ -102,6 +102,7 @@ def test_gated_operations_need_a_bearer_jwt_and_public_ones_do_not():
     doc = printed_document()
     assert doc["components"]["securitySchemes"]["bearer"] == {
         "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    registered_functions()
     gates = {r.name: r.gate for r in ROUTES}
     for _, _, op in operations(doc):
         expected = [] if gates[op["operationId"]] == "public" else [{"bearer": []}]
