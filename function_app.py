@@ -6,6 +6,7 @@ from functions import (
     audit,
     customers,
     dashboard,
+    fallback,
     health,
     invoices,
     invoicing,
@@ -24,3 +25,5 @@ for blueprint in (health.bp, meta.bp, access.bp, customers.bp, audit.bp,
                   usage.bp, retell_webhook.bp, timers.bp, dashboard.bp,
                   invoices.bp, invoicing.bp, reports.bp, settings.bp, stripe_webhook.bp):
     app.register_functions(blueprint)
+# Last: the host tries routes in registration order; this answers what none matched.
+app.register_functions(fallback.bp)

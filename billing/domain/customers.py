@@ -24,7 +24,13 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from billing.domain.api_types import Percent, StripeLinkStatus
+from billing.domain.api_types import (
+    MAX_PAGE,
+    MAX_PAGE_SIZE,
+    CleanStr,
+    Percent,
+    StripeLinkStatus,
+)
 
 # zod 3's e-mail pattern and the spec's phone pattern, verbatim.
 EMAIL = re.compile(r"^(?!\.)(?!.*\.\.)([A-Z0-9_'+\-\.]*)[A-Z0-9_+-]@([A-Z0-9][A-Z0-9\-]*\.)+"
@@ -185,7 +191,7 @@ class CustomerFilters(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    search: str | None = Field(default=None, max_length=200)
+    search: CleanStr | None = Field(default=None, max_length=200)
     auto_invoice: bool | None = None
     sort: Literal["name", "email", "markup", "created"] = "name"
     order: Literal["asc", "desc"] = "asc"
@@ -194,8 +200,8 @@ class CustomerFilters(BaseModel):
 class CustomerListQuery(CustomerFilters):
     """``GET /api/billing/customers``: filters plus paging."""
 
-    page: int = Field(default=1, ge=1)
-    page_size: int = Field(default=50, ge=1, le=200)
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE)
 
 
 class CustomerPage(BaseModel):
