@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help demo test serve lint bench clean
+.PHONY: help demo test serve lint bench clean fuzz openapi
 PIP := $(PY) -m pip install -q --disable-pip-version-check
 
 help:  ## this list
@@ -23,6 +23,12 @@ demo: $(STAMP)  ## the whole product on local parts
 test: $(STAMP)  ## lint + every test on a real PostgreSQL and the stand-ins
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -n 2
+
+fuzz: $(STAMP)  ## nightly: schemathesis with many examples per operation against the served API
+	BILLING_FUZZ_EXAMPLES=$${BILLING_FUZZ_EXAMPLES:-150} $(PY) -m pytest tests/e2e/test_api_fuzz.py -p no:randomly -s
+
+openapi: $(STAMP)  ## the OpenAPI 3.1 document into out/openapi.json
+	mkdir -p out && $(PY) -m billing openapi > out/openapi.json
 
 serve: $(STAMP)  ## the API on http://127.0.0.1:7071 with local data and stand-ins
 	$(PY) -m billing serve-local --port 7071

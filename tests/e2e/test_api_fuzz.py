@@ -86,3 +86,12 @@ def test_no_input_gives_a_server_error_or_an_undocumented_response(api, admin_he
     print(f"fuzzed {len(operations)} operations x {len(GenerationMode)} modes x {EXAMPLES}"
           f" examples in {time.perf_counter() - started:.1f} s")
     assert failures == [], "\n\n".join(failures)
+
+
+def test_the_fuzzer_reports_a_response_that_breaks_its_schema(api, admin_headers):
+    base_url = str(api.base_url)
+    doc = api.get("/api/billing/openapi.json").json()
+    doc["components"]["schemas"]["Health"]["properties"]["status"] = {"type": "integer"}
+    operation = schemathesis.openapi.from_dict(doc)["/api/billing/health"]["GET"]
+    report = run_operation(operation, base_url, admin_headers, GenerationMode.POSITIVE)
+    assert report is not None and "Response violates schema" in report
