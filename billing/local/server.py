@@ -14,6 +14,8 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from billing.local.console import handles, serve_console
+
 _PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
 
 
@@ -28,11 +30,14 @@ def _rules(functions: list[Any]) -> Map:
 
 
 def wsgi_app(functions: list[Any]) -> Any:
-    """A WSGI application that routes like the Functions host does."""
+    """A WSGI application that routes like the Functions host does (and serves the
+    built console at /admin/billing/)."""
     url_map = _rules(functions)
 
     def application(environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
+        if handles(request.path):
+            return serve_console(environ, start_response)
         try:
             handler, values = url_map.bind_to_environ(environ).match()
         except HTTPException as exc:
