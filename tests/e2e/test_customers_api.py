@@ -140,3 +140,21 @@ def test_malformed_json_and_unknown_fields_are_refused(client):
     extra = client.post(BASE, json={"customer_name": "Ok Clinic", "customer_email": "o@k.test",
                                     "is_admin": True})
     assert extra.json()["errors"][0]["field"] == "is_admin"
+
+
+ISSUE_NAMES = ["\n=1+1", " =1+1", "\u00a0=1+1", "Zed;=cmd|' /C calc'!A0"]
+
+
+def test_names_hiding_formulas_behind_whitespace_or_a_semicolon_are_neutralised(
+        client, admin_conn):
+    for i, name in enumerate(ISSUE_NAMES):
+        admin_conn.execute("insert into billing_customers (customer_name, customer_email)"
+                           " values (%s, %s)", [name, f"c{i}@clinic.test"])
+    content = client.get(f"{BASE}/export.csv").content.decode("utf-8-sig")
+    for delimiter in (",", ";"):
+        cells = [c for row in csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
+                 for c in row]
+        assert not [c for c in cells if c.lstrip().startswith(("=", "+", "-", "@"))]
+    names = [r["Customer Name"] for r in csv.DictReader(io.StringIO(content, newline=""))]
+    assert sorted(names) == sorted(["'\n'=1+1", "' =1+1", "'\u00a0=1+1",
+                                    "'Zed;'=cmd|' /C calc'!A0"])
