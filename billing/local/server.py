@@ -3,9 +3,12 @@ and end-to-end tests, dispatching to the same registered Azure handlers."""
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import re
+import sys
 import threading
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import azure.functions as func
@@ -58,7 +61,11 @@ def wsgi_app(functions: list[Any]) -> Any:
 @lru_cache(maxsize=1)
 def registered_functions() -> list[Any]:
     """Import ``function_app`` as the Functions host does and index its HTTP functions
-    once (the SDK refuses to index the same app twice); timers have no route."""
+    once (the SDK refuses to index the same app twice); timers have no route. The
+    checkout's root (where ``function_app.py`` lives) is put on the path if needed."""
+    root = str(Path(__file__).resolve().parents[2])
+    if importlib.util.find_spec("function_app") is None and root not in sys.path:
+        sys.path.append(root)
     functions = importlib.import_module("function_app").app.get_functions()
     return [f for f in functions if any(b.type == "httpTrigger" for b in f.get_bindings())]
 
