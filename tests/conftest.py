@@ -9,4 +9,5 @@ pytest_plugins = [
     "tests.fixtures.world",
     "tests.fixtures.smtp",
     "tests.fixtures.jwks",
+    "tests.fixtures.webhooks",
 ]

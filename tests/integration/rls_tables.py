@@ -41,6 +41,8 @@ SEED_SQL = [
     " values ('evt_seed', 'invoice.paid', now(), 'applied')",
     "insert into billing_notification_outbox (kind, dedupe_key, recipient, subject, body)"
     " values ('payment_received', 'seed', 'billing@clinic.test', 'Seed', 'Seed')",
+    "insert into billing_webhook_rejections (source, body_sha256, reason)"
+    " values ('stripe', repeat('a', 64), 'seed')",
 ]
 
 # table -> {operation: sql}. Statements may use %(customer)s, %(invoice)s, %(uniq)s.
@@ -177,6 +179,13 @@ TABLES: dict[str, dict[str, str]] = {
         "update": "update billing_notification_outbox set status = 'sent'",
         "delete": "delete from billing_notification_outbox",
     },
+    "billing_webhook_rejections": {
+        "select": "select id from billing_webhook_rejections",
+        "insert": "insert into billing_webhook_rejections (source, body_sha256, reason)"
+                  " values ('retell', repeat('b', 64), 'probe')",
+        "update": "update billing_webhook_rejections set deliveries = deliveries + 1",
+        "delete": "delete from billing_webhook_rejections",
+    },
 }
 
 ALL = {"select", "insert", "update", "delete"}
@@ -203,6 +212,7 @@ ADMIN_ALLOWED: dict[str, set[str]] = {
     "billing_notification_outbox": {"select"},
     "billing_usage_daily": {"select"},
     "billing_usage_monthly": {"select"},
+    "billing_webhook_rejections": {"select"},
 }
 SERVICE_ALLOWED: dict[str, set[str]] = {
     "billing_customers": ALL,
@@ -223,4 +233,5 @@ SERVICE_ALLOWED: dict[str, set[str]] = {
     "billing_notification_outbox": ALL,
     "billing_usage_daily": {"select"},
     "billing_usage_monthly": {"select"},
+    "billing_webhook_rejections": {"select", "insert", "update"},
 }
