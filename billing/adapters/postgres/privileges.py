@@ -40,7 +40,7 @@ _SETTINGS_COLUMNS = frozenset({
 _READ_ONLY = ("billing_rate_cards", "usage_records", "usage_sync_cursors", "invoice_records",
               "invoice_batches", "invoice_batch_items", "billing_auto_invoice_runs",
               "billing_stripe_events", "billing_notification_outbox", "billing_usage_daily",
-              "billing_usage_monthly")
+              "billing_usage_monthly", "billing_webhook_rejections")
 
 #: table -> privilege -> ALL_COLUMNS or the columns ``authenticated`` may use.
 #: Tables not listed (billing_access_state, billing_rate_limit_events): nothing.
