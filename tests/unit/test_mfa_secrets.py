@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import base64
 
-import pyotp
 import pytest
 
 from billing.adapters.mfa_secrets import FORMATS, MfaSecretUnreadable, mfa_secret_reader
@@ -12,7 +11,7 @@ from billing.domain.errors import UpstreamUnavailable
 
 KEYRING = Keyring.from_b64("k1", base64.b64encode(b"k" * 32).decode())
 OTHER = Keyring.from_b64("k2", base64.b64encode(b"o" * 32).decode())
-SECRET = pyotp.random_base32()
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def reader(name: str):
@@ -23,10 +22,18 @@ def test_billing_v1_opens_what_this_backend_sealed():
     assert reader("billing-v1").read(encrypt(SECRET, KEYRING)) == SECRET
 
 
-@pytest.mark.parametrize("stored", [SECRET, encrypt(SECRET, OTHER), "v1:k1:AAAA", ""])
+STORED = {  # built per test: a sealed value differs on every call
+    "plain": lambda: SECRET, "other key": lambda: encrypt(SECRET, OTHER),
+    "corrupt": lambda: "v1:k1:AAAA", "empty": lambda: "",
+    "sealed": lambda: encrypt(SECRET, KEYRING), "not base32": lambda: "not base32!",
+    "blank": lambda: "   ",
+}
+
+
+@pytest.mark.parametrize("stored", ["plain", "other key", "corrupt", "empty"])
 def test_billing_v1_refuses_anything_else(stored):
     with pytest.raises(MfaSecretUnreadable):
-        reader("billing-v1").read(stored)
+        reader("billing-v1").read(STORED[stored]())
 
 
 def test_plain_base32_reads_the_secret_as_stored_spaces_and_case_aside():
@@ -34,10 +41,10 @@ def test_plain_base32_reads_the_secret_as_stored_spaces_and_case_aside():
     assert reader("plain-base32").read(spaced) == SECRET
 
 
-@pytest.mark.parametrize("stored", ["not base32!", encrypt(SECRET, KEYRING), "   "])
+@pytest.mark.parametrize("stored", ["not base32", "sealed", "blank"])
 def test_plain_base32_refuses_what_is_not_base32(stored):
     with pytest.raises(MfaSecretUnreadable):
-        reader("plain-base32").read(stored)
+        reader("plain-base32").read(STORED[stored]())
 
 
 def test_an_unknown_format_is_a_configuration_error_naming_the_known_ones():
