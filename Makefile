@@ -26,7 +26,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 WEB_SOURCES := $(shell find web -path web/node_modules -prune -o -path web/dist -prune -o -type f -print 2>/dev/null)
 WEB_DEPS := web/node_modules/.installed
 WEB_BUILD := web/dist/index.html
-OPENAPI := $(PY) -c "import json, function_app; from functions._openapi import openapi_document; print(json.dumps(openapi_document()))"
+OPENAPI := $(PY) -m billing openapi
 
 $(WEB_DEPS): web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error

@@ -1,47 +1,10 @@
 // Generate src/api/schema.d.ts from the API's OpenAPI document (`python -m billing openapi`).
 // Usage: node scripts/generate-api.mjs openapi.json
-// Two stop-gaps until the document is complete, both inert once it is: the overlay fills in response schemas the document does not type yet (it never
-// replaces a schema the document has); see scripts/openapi-overlay.json.
 import { readFileSync, writeFileSync } from 'node:fs'
 import openapiTS, { astToString } from 'openapi-typescript'
 
 const [source = 'openapi.json'] = process.argv.slice(2)
 const doc = JSON.parse(readFileSync(source, 'utf8'))
-const overlay = JSON.parse(readFileSync(new URL('./openapi-overlay.json', import.meta.url), 'utf8'))
-
-for (const [name, schema] of Object.entries(overlay.schemas)) {
-  doc.components.schemas[name] ??= schema
-}
-for (const [key, ref] of Object.entries(overlay.responses)) {
-  const [method, path] = key.split(' ')
-  const op = doc.paths[path]?.[method]
-  if (!op) continue
-  const ok = Object.keys(op.responses).find((code) => code.startsWith('2'))
-  const media = op.responses[ok]?.content?.['application/json']
-  if (media && (!media.schema || Object.keys(media.schema).length === 0)) {
-    media.schema = { $ref: `#/components/schemas/${ref}` }
-  }
-}
-
-// Query parameters whose schema points at the model's own $defs: point them at the shared
-// component of that name (or leave them untyped) so the document resolves.
-for (const ops of Object.values(doc.paths)) {
-  for (const op of Object.values(ops)) {
-    for (const param of op.parameters ?? []) retarget(param.schema)
-  }
-}
-
-function retarget(node) {
-  if (!node || typeof node !== 'object') return
-  for (const [key, value] of Object.entries(node)) {
-    if (key === '$ref' && typeof value === 'string' && value.startsWith('#/$defs/')) {
-      const name = value.slice('#/$defs/'.length)
-      if (doc.components.schemas[name]) node.$ref = `#/components/schemas/${name}`
-      else delete node.$ref
-    } else retarget(value)
-  }
-}
-
 // A property with a default may be left out of a request: keep it optional.
 const ast = await openapiTS(doc, { alphabetize: false, defaultNonNullable: false })
 writeFileSync(new URL('../src/api/schema.d.ts', import.meta.url),

@@ -591,6 +591,42 @@ export interface components {
             page_size: number;
         };
         /**
+         * AuditQuery
+         * @description Filters (dates are inclusive, in the billing time zone) and paging.
+         */
+        AuditQuery: {
+            /**
+             * Action
+             * @default null
+             */
+            action?: string | null;
+            /**
+             * Actor
+             * @default null
+             */
+            actor?: string | null;
+            /**
+             * From
+             * @default null
+             */
+            from?: string | null;
+            /**
+             * To
+             * @default null
+             */
+            to?: string | null;
+            /**
+             * Page
+             * @default 1
+             */
+            page?: number;
+            /**
+             * Page Size
+             * @default 50
+             */
+            page_size?: number;
+        };
+        /**
          * AutomationIn
          * @description Automatic monthly invoices (previous month, on the day and hour given).
          */
@@ -665,6 +701,59 @@ export interface components {
             include_zero_usage?: boolean;
         };
         /**
+         * BatchItem
+         * @description One customer's result in a batch.
+         */
+        BatchItem: {
+            /** Customer Id */
+            customer_id: string;
+            /** Customer Name */
+            customer_name: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "succeeded" | "failed" | "skipped";
+            /** Invoice Id */
+            invoice_id: string | null;
+            /** Reason */
+            reason: string | null;
+            /** Error Code */
+            error_code: string | null;
+            /** Error Message */
+            error_message: string | null;
+            /** Attempts */
+            attempts: number;
+            /** Invoice Number */
+            invoice_number: string | null;
+            /** Total Amount Cad */
+            total_amount_cad: string | null;
+            invoice_status: components["schemas"]["Status"] | null;
+            /** Stripe Invoice Id */
+            stripe_invoice_id: string | null;
+        };
+        /**
+         * BatchOptions
+         * @description The options the batch runs with.
+         */
+        BatchOptions: {
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "draft" | "finalize" | "send";
+            /** Due In Days */
+            due_in_days: number;
+            /** Auto Create Stripe Customers */
+            auto_create_stripe_customers: boolean;
+            /** Skip Missing Stripe Customers */
+            skip_missing_stripe_customers: boolean;
+            /** Allow Duplicate */
+            allow_duplicate: boolean;
+            /** Include Zero Usage */
+            include_zero_usage: boolean;
+        };
+        /**
          * CurrentMonth
          * @description Month to date, and its trend against the same days of the previous month.
          */
@@ -679,17 +768,29 @@ export interface components {
              * Format: date
              */
             period_end: string;
-            /** Usage Cost Cad */
-            usage_cost_cad: number | string;
-            /** Billable Amount Cad */
-            billable_amount_cad: number | string;
-            /** Unattributed Usage Cost Cad */
-            unattributed_usage_cost_cad: number | string;
+            /**
+             * Usage Cost Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            usage_cost_cad: string;
+            /**
+             * Billable Amount Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            billable_amount_cad: string;
+            /**
+             * Unattributed Usage Cost Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            unattributed_usage_cost_cad: string;
             comparison: components["schemas"]["PeriodFigures"];
             /** Billable Trend Pct */
-            billable_trend_pct: number | string | null;
+            billable_trend_pct: string | null;
             /** Usage Cost Trend Pct */
-            usage_cost_trend_pct: number | string | null;
+            usage_cost_trend_pct: string | null;
         };
         /**
          * Customer
@@ -704,15 +805,22 @@ export interface components {
             customer_email: string;
             /** Stripe Customer Id */
             stripe_customer_id: string | null;
-            /** Stripe Link Status */
-            stripe_link_status: string;
+            /**
+             * Stripe Link Status
+             * @enum {string}
+             */
+            stripe_link_status: "none" | "pending" | "linked" | "failed";
             /**
              * Stripe Last Error
              * @default null
              */
             stripe_last_error?: string | null;
-            /** Markup Percentage */
-            markup_percentage: number | string;
+            /**
+             * Markup Percentage
+             * Format: decimal
+             * @description A percentage, a decimal string with exactly 4 places
+             */
+            markup_percentage: string;
             /** Auto Invoice Enabled */
             auto_invoice_enabled: boolean;
             /** Billing Contact Name */
@@ -798,6 +906,72 @@ export interface components {
             create_stripe_customer?: boolean;
         };
         /**
+         * CustomerFilters
+         * @description Search (name or e-mail, case-insensitive), auto-invoice filter and sort.
+         */
+        CustomerFilters: {
+            /**
+             * Search
+             * @default null
+             */
+            search?: string | null;
+            /**
+             * Auto Invoice
+             * @default null
+             */
+            auto_invoice?: boolean | null;
+            /**
+             * Sort
+             * @default name
+             * @enum {string}
+             */
+            sort?: "name" | "email" | "markup" | "created";
+            /**
+             * Order
+             * @default asc
+             * @enum {string}
+             */
+            order?: "asc" | "desc";
+        };
+        /**
+         * CustomerListQuery
+         * @description ``GET /api/billing/customers``: filters plus paging.
+         */
+        CustomerListQuery: {
+            /**
+             * Search
+             * @default null
+             */
+            search?: string | null;
+            /**
+             * Auto Invoice
+             * @default null
+             */
+            auto_invoice?: boolean | null;
+            /**
+             * Sort
+             * @default name
+             * @enum {string}
+             */
+            sort?: "name" | "email" | "markup" | "created";
+            /**
+             * Order
+             * @default asc
+             * @enum {string}
+             */
+            order?: "asc" | "desc";
+            /**
+             * Page
+             * @default 1
+             */
+            page?: number;
+            /**
+             * Page Size
+             * @default 50
+             */
+            page_size?: number;
+        };
+        /**
          * CustomerPage
          * @description One page of customers and the total matching the filters.
          */
@@ -879,7 +1053,7 @@ export interface components {
             as_of: string;
             /** Time Zone */
             time_zone: string;
-            fx: components["schemas"]["billing__usecases__dashboard__FxUsed"];
+            fx: components["schemas"]["FxUsed"];
             current_month: components["schemas"]["CurrentMonth"];
             previous_month: components["schemas"]["PeriodFigures"];
             /** Customer Count */
@@ -892,12 +1066,157 @@ export interface components {
             /** Notes */
             notes: string[];
         };
+        /**
+         * ExistingInvoice
+         * @description A regular invoice that already covers the period for the customer.
+         */
+        ExistingInvoice: {
+            /** Customer Id */
+            customer_id: string;
+            /** Id */
+            id: string;
+            /** Invoice Number */
+            invoice_number: string | null;
+            invoice_status: components["schemas"]["Status"];
+            /**
+             * Total Amount Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            total_amount_cad: string;
+        };
+        /**
+         * FieldError
+         * @description One invalid input; ``field`` says where: ``query.page``, ``body.period.end``.
+         */
+        FieldError: {
+            /** Field */
+            field: string;
+            /** Message */
+            message: string;
+            /**
+             * Type
+             * @default null
+             */
+            type?: string | null;
+        };
+        /**
+         * FxApplied
+         * @description The exchange rate applied: CAD per 1 USD, the day it applies to, its source.
+         */
+        FxApplied: {
+            /**
+             * Rate
+             * Format: decimal
+             * @description CAD per 1 USD, a decimal string with exactly 6 places
+             */
+            rate: string;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "bank_of_canada" | "fallback" | "fixed";
+        };
+        /**
+         * FxUsed
+         * @description The USD→CAD rate every amount was converted at.
+         */
+        FxUsed: {
+            /**
+             * Rate
+             * Format: decimal
+             * @description CAD per 1 USD, a decimal string with exactly 6 places
+             */
+            rate: string;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "bank_of_canada" | "fallback" | "fixed";
+        };
         /** Health */
         Health: {
             /** Status */
             status: string;
             /** Database */
             database: string;
+        };
+        /**
+         * InvoiceBatch
+         * @description A generation batch: progress (``processed`` of ``total``), results, CAD total of
+         *     the invoices created.
+         */
+        InvoiceBatch: {
+            /** Id */
+            id: string;
+            /**
+             * Period Start
+             * Format: date
+             */
+            period_start: string;
+            /**
+             * Period End
+             * Format: date
+             */
+            period_end: string;
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "draft" | "finalize" | "send";
+            options: components["schemas"]["BatchOptions"];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "running" | "completed" | "completed_with_errors";
+            /** Total */
+            total: number;
+            /** Processed */
+            processed: number;
+            /** Succeeded */
+            succeeded: number;
+            /** Failed */
+            failed: number;
+            /** Skipped */
+            skipped: number;
+            /**
+             * Actor Type
+             * @enum {string}
+             */
+            actor_type: "user" | "system";
+            /** Created By */
+            created_by: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Finished At */
+            finished_at: string | null;
+            /** Items */
+            items: components["schemas"]["BatchItem"][];
+            /**
+             * Total Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            total_cad: string;
         };
         /**
          * InvoiceDefaultsIn
@@ -927,8 +1246,12 @@ export interface components {
         };
         /** InvoiceDefaultsView */
         InvoiceDefaultsView: {
-            /** Default Markup Percentage */
-            default_markup_percentage: number | string;
+            /**
+             * Default Markup Percentage
+             * Format: decimal
+             * @description A percentage, a decimal string with exactly 4 places
+             */
+            default_markup_percentage: string;
             /** Default Due Date Days */
             default_due_date_days: number;
             /** Default Invoice Note */
@@ -971,28 +1294,66 @@ export interface components {
             total_calls: number;
             /** Total Sms Segments */
             total_sms_segments: number;
-            /** Total Call Minutes */
-            total_call_minutes: number | string;
-            /** Twilio Sms Cost Cad */
-            twilio_sms_cost_cad: number | string;
-            /** Twilio Voice Cost Cad */
-            twilio_voice_cost_cad: number | string;
-            /** Retell Ai Chat Cost Cad */
-            retell_ai_chat_cost_cad: number | string;
-            /** Retell Ai Voice Cost Cad */
-            retell_ai_voice_cost_cad: number | string;
-            /** Subtotal Cad */
-            subtotal_cad: number | string;
-            /** Markup Percentage */
-            markup_percentage: number | string;
-            /** Markup Amount Cad */
-            markup_amount_cad: number | string;
-            /** Total Amount Cad */
-            total_amount_cad: number | string;
-            /** Invoice Status */
-            invoice_status: string;
-            /** Stripe State */
-            stripe_state: string;
+            /**
+             * Total Call Minutes
+             * Format: decimal
+             * @description Minutes, a decimal string with exactly 2 places
+             */
+            total_call_minutes: string;
+            /**
+             * Twilio Sms Cost Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            twilio_sms_cost_cad: string;
+            /**
+             * Twilio Voice Cost Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            twilio_voice_cost_cad: string;
+            /**
+             * Retell Ai Chat Cost Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            retell_ai_chat_cost_cad: string;
+            /**
+             * Retell Ai Voice Cost Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            retell_ai_voice_cost_cad: string;
+            /**
+             * Subtotal Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            subtotal_cad: string;
+            /**
+             * Markup Percentage
+             * Format: decimal
+             * @description A percentage, a decimal string with exactly 4 places
+             */
+            markup_percentage: string;
+            /**
+             * Markup Amount Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            markup_amount_cad: string;
+            /**
+             * Total Amount Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            total_amount_cad: string;
+            invoice_status: components["schemas"]["Status"];
+            /**
+             * Stripe State
+             * @enum {string}
+             */
+            stripe_state: "pending" | "in_progress" | "complete" | "failed";
             /** Batch Id */
             batch_id: string | null;
             /** Stripe Invoice Url */
@@ -1015,14 +1376,14 @@ export interface components {
             /** Due Date */
             due_date: string | null;
             /** Actions */
-            actions: string[];
+            actions: ("send" | "mark_paid" | "cancel" | "refresh" | "pdf")[];
             /** Usage Records */
             usage_records: number;
             /** Line Items */
             line_items: {
                 [key: string]: unknown;
             }[];
-            fx: components["schemas"]["functions__invoices__FxUsed"];
+            fx: components["schemas"]["InvoiceFx"];
             /** Rate Cards */
             rate_cards: {
                 [key: string]: unknown;
@@ -1031,6 +1392,155 @@ export interface components {
             stripe_error: string | null;
             /** Timeline */
             timeline: components["schemas"]["TimelineEntry"][];
+        };
+        /**
+         * InvoiceFilterQuery
+         * @description History filters: statuses (comma-separated), customer, local creation days,
+         *     billing period overlap, amount range (CAD), search (invoice number or customer).
+         */
+        InvoiceFilterQuery: {
+            /**
+             * Status
+             * @default []
+             */
+            status?: components["schemas"]["Status"][];
+            /**
+             * Customer Id
+             * @default null
+             */
+            customer_id?: string | null;
+            /**
+             * Created From
+             * @default null
+             */
+            created_from?: string | null;
+            /**
+             * Created To
+             * @default null
+             */
+            created_to?: string | null;
+            /**
+             * Period From
+             * @default null
+             */
+            period_from?: string | null;
+            /**
+             * Period To
+             * @default null
+             */
+            period_to?: string | null;
+            /**
+             * Amount Min
+             * @default null
+             */
+            amount_min?: number | string | null;
+            /**
+             * Amount Max
+             * @default null
+             */
+            amount_max?: number | string | null;
+            /**
+             * Search
+             * @default null
+             */
+            search?: string | null;
+            /**
+             * Sort
+             * @default created
+             * @enum {string}
+             */
+            sort?: "created" | "customer" | "total" | "status";
+            /**
+             * Order
+             * @default desc
+             * @enum {string}
+             */
+            order?: "asc" | "desc";
+        };
+        /**
+         * InvoiceFx
+         * @description The exchange rate stored with the invoice.
+         */
+        InvoiceFx: {
+            /** Rate */
+            rate: string | null;
+            /** Date */
+            date: string | null;
+            /** Source */
+            source: ("bank_of_canada" | "fallback" | "fixed") | null;
+        };
+        /**
+         * InvoiceListQuery
+         * @description ``GET /api/billing/invoices``: filters plus paging.
+         */
+        InvoiceListQuery: {
+            /**
+             * Status
+             * @default []
+             */
+            status?: components["schemas"]["Status"][];
+            /**
+             * Customer Id
+             * @default null
+             */
+            customer_id?: string | null;
+            /**
+             * Created From
+             * @default null
+             */
+            created_from?: string | null;
+            /**
+             * Created To
+             * @default null
+             */
+            created_to?: string | null;
+            /**
+             * Period From
+             * @default null
+             */
+            period_from?: string | null;
+            /**
+             * Period To
+             * @default null
+             */
+            period_to?: string | null;
+            /**
+             * Amount Min
+             * @default null
+             */
+            amount_min?: number | string | null;
+            /**
+             * Amount Max
+             * @default null
+             */
+            amount_max?: number | string | null;
+            /**
+             * Search
+             * @default null
+             */
+            search?: string | null;
+            /**
+             * Sort
+             * @default created
+             * @enum {string}
+             */
+            sort?: "created" | "customer" | "total" | "status";
+            /**
+             * Order
+             * @default desc
+             * @enum {string}
+             */
+            order?: "asc" | "desc";
+            /**
+             * Page
+             * @default 1
+             */
+            page?: number;
+            /**
+             * Page Size
+             * @default 50
+             */
+            page_size?: number;
         };
         /**
          * InvoicePage
@@ -1045,10 +1555,64 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Page Total Cad */
-            page_total_cad: number | string;
-            /** Total Cad */
-            total_cad: number | string;
+            /**
+             * Page Total Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            page_total_cad: string;
+            /**
+             * Total Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            total_cad: string;
+        };
+        /**
+         * InvoicePreview
+         * @description ``POST /api/billing/invoices/preview``.
+         */
+        InvoicePreview: {
+            period: components["schemas"]["PreviewPeriod"];
+            fx: components["schemas"]["FxApplied"];
+            /** Customers */
+            customers: components["schemas"]["PreviewRow"][];
+            unattributed: components["schemas"]["PreviewUnattributed"];
+            summary: components["schemas"]["PreviewSummary"];
+            /** Warnings */
+            warnings: components["schemas"]["PreviewWarning"][];
+        };
+        /**
+         * InvoiceRef
+         * @description An invoice named by a problem (the one already billing the period, an unpaid one).
+         */
+        InvoiceRef: {
+            /** Id */
+            id: string;
+            /**
+             * Customer Id
+             * @default null
+             */
+            customer_id?: string | null;
+            /** Invoice Number */
+            invoice_number: string | null;
+            invoice_status: components["schemas"]["Status"];
+            /**
+             * Billing Period Start
+             * @default null
+             */
+            billing_period_start?: string | null;
+            /**
+             * Billing Period End
+             * @default null
+             */
+            billing_period_end?: string | null;
+            /**
+             * Total Amount Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            total_amount_cad: string;
         };
         /**
          * InvoiceSummary
@@ -1085,28 +1649,66 @@ export interface components {
             total_calls: number;
             /** Total Sms Segments */
             total_sms_segments: number;
-            /** Total Call Minutes */
-            total_call_minutes: number | string;
-            /** Twilio Sms Cost Cad */
-            twilio_sms_cost_cad: number | string;
-            /** Twilio Voice Cost Cad */
-            twilio_voice_cost_cad: number | string;
-            /** Retell Ai Chat Cost Cad */
-            retell_ai_chat_cost_cad: number | string;
-            /** Retell Ai Voice Cost Cad */
-            retell_ai_voice_cost_cad: number | string;
-            /** Subtotal Cad */
-            subtotal_cad: number | string;
-            /** Markup Percentage */
-            markup_percentage: number | string;
-            /** Markup Amount Cad */
-            markup_amount_cad: number | string;
-            /** Total Amount Cad */
-            total_amount_cad: number | string;
-            /** Invoice Status */
-            invoice_status: string;
-            /** Stripe State */
-            stripe_state: string;
+            /**
+             * Total Call Minutes
+             * Format: decimal
+             * @description Minutes, a decimal string with exactly 2 places
+             */
+            total_call_minutes: string;
+            /**
+             * Twilio Sms Cost Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            twilio_sms_cost_cad: string;
+            /**
+             * Twilio Voice Cost Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            twilio_voice_cost_cad: string;
+            /**
+             * Retell Ai Chat Cost Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            retell_ai_chat_cost_cad: string;
+            /**
+             * Retell Ai Voice Cost Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            retell_ai_voice_cost_cad: string;
+            /**
+             * Subtotal Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            subtotal_cad: string;
+            /**
+             * Markup Percentage
+             * Format: decimal
+             * @description A percentage, a decimal string with exactly 4 places
+             */
+            markup_percentage: string;
+            /**
+             * Markup Amount Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            markup_amount_cad: string;
+            /**
+             * Total Amount Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            total_amount_cad: string;
+            invoice_status: components["schemas"]["Status"];
+            /**
+             * Stripe State
+             * @enum {string}
+             */
+            stripe_state: "pending" | "in_progress" | "complete" | "failed";
             /** Batch Id */
             batch_id: string | null;
             /** Stripe Invoice Url */
@@ -1129,7 +1731,7 @@ export interface components {
             /** Due Date */
             due_date: string | null;
             /** Actions */
-            actions: string[];
+            actions: ("send" | "mark_paid" | "cancel" | "refresh" | "pdf")[];
         };
         /** InvoiceUsage */
         InvoiceUsage: {
@@ -1139,8 +1741,12 @@ export interface components {
             calls: number;
             /** Sms Segments */
             sms_segments: number;
-            /** Call Minutes */
-            call_minutes: number | string;
+            /**
+             * Call Minutes
+             * Format: decimal
+             * @description Minutes, a decimal string with exactly 2 places
+             */
+            call_minutes: string;
         };
         /**
          * MfaCode
@@ -1175,14 +1781,30 @@ export interface components {
             month: string;
             /** Label */
             label: string;
-            /** Twilio Sms Cad */
-            twilio_sms_cad: number | string;
-            /** Twilio Voice Cad */
-            twilio_voice_cad: number | string;
-            /** Retell Ai Cad */
-            retell_ai_cad: number | string;
-            /** Total Cad */
-            total_cad: number | string;
+            /**
+             * Twilio Sms Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            twilio_sms_cad: string;
+            /**
+             * Twilio Voice Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            twilio_voice_cad: string;
+            /**
+             * Retell Ai Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            retell_ai_cad: string;
+            /**
+             * Total Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            total_cad: string;
         };
         /**
          * MovedAgent
@@ -1232,11 +1854,15 @@ export interface components {
          */
         PendingInvoices: {
             /** Statuses */
-            statuses: string[];
+            statuses: components["schemas"]["Status"][];
             /** Count */
             count: number;
-            /** Total Cad */
-            total_cad: number | string;
+            /**
+             * Total Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            total_cad: string;
         };
         /**
          * PeriodFigures
@@ -1253,12 +1879,24 @@ export interface components {
              * Format: date
              */
             period_end: string;
-            /** Usage Cost Cad */
-            usage_cost_cad: number | string;
-            /** Billable Amount Cad */
-            billable_amount_cad: number | string;
-            /** Unattributed Usage Cost Cad */
-            unattributed_usage_cost_cad: number | string;
+            /**
+             * Usage Cost Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            usage_cost_cad: string;
+            /**
+             * Billable Amount Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            billable_amount_cad: string;
+            /**
+             * Unattributed Usage Cost Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            unattributed_usage_cost_cad: string;
         };
         /**
          * PeriodIn
@@ -1283,6 +1921,36 @@ export interface components {
          * @enum {string}
          */
         Preset: "previous_month" | "current_month" | "last_30_days" | "custom";
+        /**
+         * PreviewCosts
+         * @description Each usage category in CAD, rounded to the cent.
+         */
+        PreviewCosts: {
+            /**
+             * Twilio Sms
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            twilio_sms: string;
+            /**
+             * Twilio Voice
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            twilio_voice: string;
+            /**
+             * Retell Chat
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            retell_chat: string;
+            /**
+             * Retell Voice
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            retell_voice: string;
+        };
         /** PreviewIn */
         PreviewIn: {
             period?: components["schemas"]["PeriodIn"];
@@ -1296,6 +1964,320 @@ export interface components {
              * @default false
              */
             sync?: boolean;
+        };
+        /**
+         * PreviewLine
+         * @description One line of the invoice that would be created.
+         */
+        PreviewLine: {
+            /**
+             * Key
+             * @enum {string}
+             */
+            key: "sms" | "voice" | "ai" | "markup";
+            /** Description */
+            description: string;
+            /**
+             * Amount Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            amount_cad: string;
+        };
+        /**
+         * PreviewPeriod
+         * @description The local calendar days previewed and the billing time zone.
+         */
+        PreviewPeriod: {
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+            /**
+             * End
+             * Format: date
+             */
+            end: string;
+            /** Time Zone */
+            time_zone: string;
+        };
+        /**
+         * PreviewRow
+         * @description What one customer would be invoiced.
+         */
+        PreviewRow: {
+            /** Customer Id */
+            customer_id: string;
+            /** Customer Name */
+            customer_name: string;
+            /** Customer Email */
+            customer_email: string | null;
+            usage: components["schemas"]["PreviewUsage"];
+            costs_cad: components["schemas"]["PreviewCosts"];
+            /** Lines */
+            lines: components["schemas"]["PreviewLine"][];
+            /**
+             * Subtotal Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            subtotal_cad: string;
+            /**
+             * Markup Percentage
+             * Format: decimal
+             * @description A percentage, a decimal string with exactly 4 places
+             */
+            markup_percentage: string;
+            /**
+             * Markup Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            markup_cad: string;
+            /**
+             * Total Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            total_cad: string;
+            /** Has Stripe Customer */
+            has_stripe_customer: boolean;
+            /** Auto Invoice Enabled */
+            auto_invoice_enabled: boolean;
+            existing_invoice: components["schemas"]["ExistingInvoice"] | null;
+            /** Zero Usage */
+            zero_usage: boolean;
+            /** Cost Missing */
+            cost_missing: boolean;
+            /** Unbilled Records */
+            unbilled_records: number;
+        };
+        /** PreviewSummary */
+        PreviewSummary: {
+            /** Selected */
+            selected: number;
+            /**
+             * Total Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            total_cad: string;
+            /** Missing Stripe Ids */
+            missing_stripe_ids: number;
+            /** With Existing Invoice */
+            with_existing_invoice: number;
+            /** Zero Usage */
+            zero_usage: number;
+        };
+        /**
+         * PreviewUnattributed
+         * @description Usage of agents mapped to no customer: shown, never billed.
+         */
+        PreviewUnattributed: {
+            /** Agent Ids */
+            agent_ids: string[];
+            /** Records */
+            records: number;
+            /** Chats */
+            chats: number;
+            /** Calls */
+            calls: number;
+            /**
+             * Cost Usd
+             * Format: decimal
+             * @description Amount in USD, a decimal string with exactly 2 places
+             */
+            cost_usd: string;
+            /**
+             * Cost Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            cost_cad: string;
+        };
+        /** PreviewUsage */
+        PreviewUsage: {
+            /** Chats */
+            chats: number;
+            /** Calls */
+            calls: number;
+            /** Sms Segments */
+            sms_segments: number;
+            /**
+             * Call Minutes
+             * Format: decimal
+             * @description Minutes, a decimal string with exactly 2 places
+             */
+            call_minutes: string;
+        };
+        /** PreviewWarning */
+        PreviewWarning: {
+            /**
+             * Code
+             * @enum {string}
+             */
+            code: "fx_fallback" | "costs_missing" | "unattributed_usage" | "period_not_ended";
+            /** Message */
+            message: string;
+        };
+        /**
+         * Problem
+         * @description RFC 9457 problem details, with this API's extension members.
+         */
+        Problem: {
+            /** Type */
+            type: string;
+            /** Title */
+            title: string;
+            /**
+             * Status
+             * @description The HTTP status code, always
+             */
+            status: number;
+            /** Detail */
+            detail: string;
+            /**
+             * Instance
+             * @description urn:invocation:<id>, quoted to support
+             */
+            instance: string;
+            /**
+             * Code
+             * @enum {string}
+             */
+            code: "auth_keys_unavailable" | "auth_not_configured" | "batch_not_found" | "billing_error" | "conflict" | "customer_has_invoices" | "customer_has_unpaid_invoices" | "customer_not_found" | "database_not_configured" | "database_unavailable" | "dev_token_unavailable" | "duplicate_customer" | "duplicate_invoice" | "duplicate_stripe_customer" | "local_postgres_unavailable" | "migration_changed" | "encryption_not_configured" | "forbidden" | "forbidden_role" | "fx_unavailable" | "internal_error" | "invalid_amount" | "invalid_characters" | "invalid_cost" | "invalid_date_range" | "invalid_duration" | "invalid_event" | "invalid_invoice_state" | "invalid_json" | "invalid_payload" | "invalid_signature" | "invalid_state" | "invalid_user_id" | "invalid_webhook_payload" | "invoice_not_found" | "invoice_not_in_stripe" | "invoice_pdf_unavailable" | "json_too_deep" | "method_not_allowed" | "mfa_code_invalid" | "mfa_locked" | "mfa_not_enabled" | "mfa_secret_unreadable" | "mfa_verification_required" | "no_customers_selected" | "no_stripe_id" | "not_allow_listed" | "not_found" | "payment_provider_error" | "period_too_long" | "rate_card_not_found" | "rate_limited" | "retell_auth_failed" | "retell_not_configured" | "retell_not_found" | "retell_rejected_request" | "retell_unavailable" | "retell_unexpected_response" | "secret_unreadable" | "smtp_not_configured" | "stripe_api_error" | "stripe_authentication" | "stripe_card_error" | "stripe_customer_not_found" | "stripe_error" | "stripe_event_retry" | "stripe_idempotency_error" | "stripe_invalid_request" | "stripe_mode_mismatch" | "stripe_not_configured" | "stripe_not_found" | "stripe_permission" | "stripe_rate_limited" | "stripe_total_mismatch" | "stripe_unreachable" | "stripe_webhook_not_configured" | "unauthenticated" | "unknown_customers" | "upstream_unavailable" | "validation_failed";
+            /**
+             * Errors
+             * @default null
+             */
+            errors?: components["schemas"]["FieldError"][] | null;
+            /** @default null */
+            invoice_status?: components["schemas"]["Status"] | null;
+            /**
+             * Existing Invoices
+             * @default null
+             */
+            existing_invoices?: components["schemas"]["InvoiceRef"][] | null;
+            /**
+             * Invoices
+             * @description The customer's unpaid invoices
+             * @default null
+             */
+            invoices?: components["schemas"]["InvoiceRef"][] | null;
+            /**
+             * Attempts Remaining
+             * @default null
+             */
+            attempts_remaining?: number | null;
+            /**
+             * Retry After S
+             * @description Seconds to wait (429, 503)
+             * @default null
+             */
+            retry_after_s?: number | null;
+            /**
+             * Limit
+             * @default null
+             */
+            limit?: number | null;
+            /**
+             * Window Seconds
+             * @default null
+             */
+            window_seconds?: number | null;
+            /**
+             * Verify
+             * @description Where to verify today's MFA code
+             * @default null
+             */
+            verify?: string | null;
+            /**
+             * Redirect
+             * @default null
+             */
+            redirect?: string | null;
+            /**
+             * Returnurl
+             * @default null
+             */
+            returnUrl?: string | null;
+            /**
+             * Hint
+             * @default null
+             */
+            hint?: string | null;
+            /**
+             * Reason
+             * @description Why a webhook event was refused
+             * @default null
+             */
+            reason?: string | null;
+            /**
+             * Action
+             * @default null
+             */
+            action?: ("send" | "mark_paid" | "cancel" | "refresh" | "pdf") | null;
+            /**
+             * Stripe State
+             * @default null
+             */
+            stripe_state?: ("pending" | "in_progress" | "complete" | "failed") | null;
+            /**
+             * Stripe Status
+             * @default null
+             */
+            stripe_status?: string | null;
+            /**
+             * Batch Id
+             * @default null
+             */
+            batch_id?: string | null;
+            /**
+             * Retry Url
+             * @default null
+             */
+            retry_url?: string | null;
+            /**
+             * Customer Ids
+             * @default null
+             */
+            customer_ids?: string[] | null;
+            /**
+             * Stripe Code
+             * @default null
+             */
+            stripe_code?: string | null;
+            /**
+             * Stripe Request Id
+             * @default null
+             */
+            stripe_request_id?: string | null;
+            /**
+             * Stripe Param
+             * @default null
+             */
+            stripe_param?: string | null;
+            /**
+             * Stripe Message
+             * @default null
+             */
+            stripe_message?: string | null;
+            /**
+             * Stripe Event Id
+             * @default null
+             */
+            stripe_event_id?: string | null;
+            /**
+             * Stripe Invoice Id
+             * @default null
+             */
+            stripe_invoice_id?: string | null;
+            /**
+             * Allowed Methods
+             * @default null
+             */
+            allowed_methods?: string[] | null;
         };
         /**
          * RecentInvoice
@@ -1328,10 +2310,13 @@ export interface components {
             usage: components["schemas"]["InvoiceUsage"];
             /** Usage Summary */
             usage_summary: string;
-            /** Amount Cad */
-            amount_cad: number | string;
-            /** Status */
-            status: string;
+            /**
+             * Amount Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            amount_cad: string;
+            status: components["schemas"]["Status"];
         };
         /**
          * RetellWebhookOut
@@ -1389,6 +2374,11 @@ export interface components {
              */
             updated_at: string;
         };
+        /**
+         * Status
+         * @enum {string}
+         */
+        Status: "draft" | "finalized" | "sent" | "overdue" | "paid" | "cancelled";
         /**
          * StripeConnectionResult
          * @description What the connection test found (``success`` false: ``message`` says why).
@@ -1544,8 +2534,12 @@ export interface components {
         UnattributedOut: {
             /** Count */
             count: number;
-            /** Cost Usd */
-            cost_usd: number | string;
+            /**
+             * Cost Usd
+             * Format: decimal
+             * @description Amount in USD, a decimal string with exactly 2 places
+             */
+            cost_usd: string;
             /** Agent Ids */
             agent_ids: string[];
         };
@@ -1586,123 +2580,40 @@ export interface components {
             /** Duration Seconds */
             duration_seconds: number;
         };
-        /**
-         * FxUsed
-         * @description The USD→CAD rate every amount was converted at.
-         */
-        billing__usecases__dashboard__FxUsed: {
-            /** Rate */
-            rate: number | string;
-            /**
-             * Date
-             * Format: date
-             */
-            date: string;
-            /** Source */
-            source: string;
-        };
-        /** FxUsed */
-        functions__invoices__FxUsed: {
-            /** Rate */
-            rate: number | string | null;
-            /** Date */
-            date: string | null;
-            /** Source */
-            source: string | null;
-        };
+    };
+    responses: {
+        /** @description A problem (RFC 9457) */
         Problem: {
-            type: string;
-            title: string;
-            status: number;
-            detail?: string;
-            instance?: string;
-            code: string;
-            errors?: Record<string, never>[];
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
         };
-        InvoicePreview: {
-            period: {
-                /** Format: date */
-                start: string;
-                /** Format: date */
-                end: string;
-                time_zone: string;
+        /** @description No valid bearer token */
+        Unauthorized: {
+            headers: {
+                /** @description Bearer */
+                "WWW-Authenticate"?: string;
+                [name: string]: unknown;
             };
-            fx: {
-                rate: string;
-                date: string;
-                source: string;
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
             };
-            customers: components["schemas"]["InvoicePreviewCustomer"][];
-            unattributed: {
-                agent_ids: string[];
-                records: number;
-                cost_cad: string;
-            };
-            summary: {
-                selected: number;
-                total_cad: string;
-                missing_stripe_ids: number;
-                with_existing_invoice: number;
-                zero_usage: number;
-            };
-            warnings: {
-                code: string;
-                message: string;
-            }[];
         };
-        InvoicePreviewCustomer: {
-            customer_id: string;
-            customer_name: string;
-            usage: {
-                chats: number;
-                calls: number;
-                sms_segments: number;
-                call_minutes: number | string;
+        /** @description Retry later: the wait is in Retry-After and `retry_after_s` */
+        RetryLater: {
+            headers: {
+                /** @description Seconds to wait */
+                "Retry-After"?: number;
+                [name: string]: unknown;
             };
-            costs_cad: {
-                twilio_sms: string;
-                twilio_voice: string;
-                retell_chat: string;
-                retell_voice: string;
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
             };
-            subtotal_cad: string;
-            markup_percentage: string;
-            markup_cad: string;
-            total_cad: string;
-            has_stripe_customer: boolean;
-            existing_invoice: null | {
-                id: string;
-                invoice_number?: string | null;
-                invoice_status: string;
-                total_amount_cad?: string;
-            };
-            zero_usage: boolean;
-        };
-        InvoiceBatch: {
-            id: string;
-            status: string;
-            period_start?: string;
-            period_end?: string;
-            total: number;
-            processed: number;
-            succeeded: number;
-            failed: number;
-            skipped: number;
-            total_cad: string;
-            items: {
-                customer_id: string;
-                customer_name: string;
-                status: string;
-                invoice_id: string | null;
-                reason: string | null;
-                error_code: string | null;
-                error_message: string | null;
-                invoice_number?: string | null;
-                total_amount_cad?: string | null;
-            }[];
         };
     };
-    responses: never;
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -1719,7 +2630,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description Can the caller use Billing Admin (menu, MFA)? */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1728,15 +2639,8 @@ export interface operations {
                     "application/json": components["schemas"]["AccessStatus"];
                 };
             };
-            /** @description Problem */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            401: components["responses"]["Unauthorized"];
+            default: components["responses"]["Problem"];
         };
     };
     post_mfa_verify: {
@@ -1752,7 +2656,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Success */
+            /** @description Verify today's MFA code (TOTP) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1761,8 +2665,8 @@ export interface operations {
                     "application/json": components["schemas"]["MfaVerified"];
                 };
             };
-            /** @description Problem */
-            default: {
+            /** @description The request body is not valid JSON (or nests too deeply) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1770,15 +2674,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            /** @description Invalid input; `errors` lists every invalid field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
         };
     };
     get_audit: {
         parameters: {
             query?: {
-                action?: string | null;
-                actor?: string | null;
-                from?: string | null;
-                to?: string | null;
+                action?: string;
+                actor?: string;
+                from?: string;
+                to?: string;
                 page?: number;
                 page_size?: number;
             };
@@ -1788,7 +2703,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description Audit log entries, newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1797,8 +2712,9 @@ export interface operations {
                     "application/json": components["schemas"]["AuditPage"];
                 };
             };
-            /** @description Problem */
-            default: {
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1806,13 +2722,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Invalid input; `errors` lists every invalid field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
         };
     };
     list_customers: {
         parameters: {
             query?: {
-                search?: string | null;
-                auto_invoice?: boolean | null;
+                search?: string;
+                auto_invoice?: boolean;
                 sort?: "name" | "email" | "markup" | "created";
                 order?: "asc" | "desc";
                 page?: number;
@@ -1824,7 +2750,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description List customers (search, filter, sort, page) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1833,8 +2759,9 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerPage"];
                 };
             };
-            /** @description Problem */
-            default: {
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1842,6 +2769,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Invalid input; `errors` lists every invalid field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
         };
     };
     create_customer: {
@@ -1857,17 +2794,18 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Success */
+            /** @description Create a customer */
             201: {
                 headers: {
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Customer"];
                 };
             };
-            /** @description Problem */
-            default: {
+            /** @description The request body is not valid JSON (or nests too deeply) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1875,13 +2813,33 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every invalid field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
         };
     };
     export_customers: {
         parameters: {
             query?: {
-                search?: string | null;
-                auto_invoice?: boolean | null;
+                search?: string;
+                auto_invoice?: boolean;
                 sort?: "name" | "email" | "markup" | "created";
                 order?: "asc" | "desc";
             };
@@ -1891,17 +2849,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description Export the filtered customers as CSV */
             200: {
                 headers: {
+                    "Content-Disposition"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": unknown;
+                    "text/csv": string;
                 };
             };
-            /** @description Problem */
-            default: {
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1909,6 +2869,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Invalid input; `errors` lists every invalid field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
         };
     };
     get_customer: {
@@ -1922,7 +2892,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description One customer */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1931,8 +2901,9 @@ export interface operations {
                     "application/json": components["schemas"]["Customer"];
                 };
             };
-            /** @description Problem */
-            default: {
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1940,6 +2911,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
         };
     };
     delete_customer: {
@@ -1953,17 +2934,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description Done, no content */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": unknown;
-                };
+                content?: never;
             };
-            /** @description Problem */
-            default: {
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1971,6 +2951,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
         };
     };
     update_customer: {
@@ -1982,13 +2972,13 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["CustomerPatch"];
             };
         };
         responses: {
-            /** @description Success */
+            /** @description Change some fields of a customer */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1997,8 +2987,8 @@ export interface operations {
                     "application/json": components["schemas"]["Customer"];
                 };
             };
-            /** @description Problem */
-            default: {
+            /** @description The request body is not valid JSON (or nests too deeply) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2006,6 +2996,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every invalid field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
         };
     };
     sync_customer_to_stripe: {
@@ -2019,7 +3038,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description Create or update the customer's Stripe customer (retries a failed link) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2028,8 +3047,9 @@ export interface operations {
                     "application/json": components["schemas"]["Customer"];
                 };
             };
-            /** @description Problem */
-            default: {
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2037,6 +3057,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
         };
     };
     get_customer_agents: {
@@ -2050,7 +3080,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description The customer's Retell agents */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2059,8 +3089,9 @@ export interface operations {
                     "application/json": components["schemas"]["AgentMapping"];
                 };
             };
-            /** @description Problem */
-            default: {
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2068,6 +3099,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
         };
     };
     put_customer_agents: {
@@ -2085,7 +3126,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Success */
+            /** @description Set the customer's Retell agents */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2094,8 +3135,8 @@ export interface operations {
                     "application/json": components["schemas"]["AgentMapping"];
                 };
             };
-            /** @description Problem */
-            default: {
+            /** @description The request body is not valid JSON (or nests too deeply) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2103,6 +3144,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every invalid field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
         };
     };
     dashboard: {
@@ -2114,7 +3184,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description Billing dashboard: month to date, previous month, trend, customers, pending and recent invoices, six-month cost trends */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2123,8 +3193,9 @@ export interface operations {
                     "application/json": components["schemas"]["Dashboard"];
                 };
             };
-            /** @description Problem */
-            default: {
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2132,6 +3203,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            default: components["responses"]["Problem"];
         };
     };
     health: {
@@ -2143,7 +3215,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description Liveness and database reachability */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2152,29 +3224,22 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description Problem */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            default: components["responses"]["Problem"];
         };
     };
     list_invoices: {
         parameters: {
             query?: {
-                status?: unknown[];
-                customer_id?: string | null;
-                created_from?: string | null;
-                created_to?: string | null;
-                period_from?: string | null;
-                period_to?: string | null;
-                amount_min?: number | string | null;
-                amount_max?: number | string | null;
-                search?: string | null;
+                /** @description Repeat the parameter (`status=a&status=b`) or separate values with commas (`status=a,b`). */
+                status?: components["schemas"]["Status"][];
+                customer_id?: string;
+                created_from?: string;
+                created_to?: string;
+                period_from?: string;
+                period_to?: string;
+                amount_min?: number | string;
+                amount_max?: number | string;
+                search?: string;
                 sort?: "created" | "customer" | "total" | "status";
                 order?: "asc" | "desc";
                 page?: number;
@@ -2186,7 +3251,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description Invoice history: filter, search, sort, page, totals */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2195,8 +3260,9 @@ export interface operations {
                     "application/json": components["schemas"]["InvoicePage"];
                 };
             };
-            /** @description Problem */
-            default: {
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2204,20 +3270,31 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Invalid input; `errors` lists every invalid field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
         };
     };
     export_invoices: {
         parameters: {
             query?: {
-                status?: unknown[];
-                customer_id?: string | null;
-                created_from?: string | null;
-                created_to?: string | null;
-                period_from?: string | null;
-                period_to?: string | null;
-                amount_min?: number | string | null;
-                amount_max?: number | string | null;
-                search?: string | null;
+                /** @description Repeat the parameter (`status=a&status=b`) or separate values with commas (`status=a,b`). */
+                status?: components["schemas"]["Status"][];
+                customer_id?: string;
+                created_from?: string;
+                created_to?: string;
+                period_from?: string;
+                period_to?: string;
+                amount_min?: number | string;
+                amount_max?: number | string;
+                search?: string;
                 sort?: "created" | "customer" | "total" | "status";
                 order?: "asc" | "desc";
             };
@@ -2227,17 +3304,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description Export the filtered invoices as CSV (formula-safe) */
             200: {
                 headers: {
+                    "Content-Disposition"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": unknown;
+                    "text/csv": string;
                 };
             };
-            /** @description Problem */
-            default: {
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2245,6 +3324,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Invalid input; `errors` lists every invalid field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
         };
     };
     get_invoice: {
@@ -2258,7 +3347,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description One invoice: customer, usage, costs, lines, FX, Stripe links, timeline */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2267,8 +3356,9 @@ export interface operations {
                     "application/json": components["schemas"]["InvoiceDetail"];
                 };
             };
-            /** @description Problem */
-            default: {
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2276,6 +3366,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
         };
     };
     get_invoice_pdf: {
@@ -2289,17 +3389,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description Redirect */
             302: {
                 headers: {
+                    Location: string;
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": unknown;
-                };
+                content?: never;
             };
-            /** @description Problem */
-            default: {
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2307,6 +3407,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
         };
     };
     send_invoice: {
@@ -2320,7 +3430,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description Send the invoice from Stripe (finalizing a draft first) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2329,8 +3439,9 @@ export interface operations {
                     "application/json": components["schemas"]["InvoiceSummary"];
                 };
             };
-            /** @description Problem */
-            default: {
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2338,6 +3449,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
         };
     };
     mark_invoice_paid: {
@@ -2351,7 +3472,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description Record a payment received outside Stripe */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2360,8 +3481,9 @@ export interface operations {
                     "application/json": components["schemas"]["InvoiceSummary"];
                 };
             };
-            /** @description Problem */
-            default: {
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2369,6 +3491,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
         };
     };
     cancel_invoice: {
@@ -2382,7 +3514,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description Cancel the invoice (Stripe draft deleted or invoice voided; usage released) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2391,8 +3523,9 @@ export interface operations {
                     "application/json": components["schemas"]["InvoiceSummary"];
                 };
             };
-            /** @description Problem */
-            default: {
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2400,6 +3533,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
         };
     };
     refresh_invoice: {
@@ -2413,7 +3556,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description Re-read the invoice from Stripe (status only moves forward) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2422,8 +3565,9 @@ export interface operations {
                     "application/json": components["schemas"]["InvoiceSummary"];
                 };
             };
-            /** @description Problem */
-            default: {
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2431,6 +3575,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
         };
     };
     preview_invoices: {
@@ -2440,13 +3594,13 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["PreviewIn"];
             };
         };
         responses: {
-            /** @description Success */
+            /** @description Preview invoices for a period: usage, costs, FX, totals, warnings */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2455,8 +3609,8 @@ export interface operations {
                     "application/json": components["schemas"]["InvoicePreview"];
                 };
             };
-            /** @description Problem */
-            default: {
+            /** @description The request body is not valid JSON (or nests too deeply) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2464,6 +3618,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every invalid field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
         };
     };
     create_invoice_batch: {
@@ -2479,17 +3653,18 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Success */
+            /** @description Generate invoices for customers (draft, finalize or send) as one batch */
             201: {
                 headers: {
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["InvoiceBatch"];
                 };
             };
-            /** @description Problem */
-            default: {
+            /** @description The request body is not valid JSON (or nests too deeply) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2497,6 +3672,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every invalid field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
         };
     };
     get_invoice_batch: {
@@ -2510,7 +3705,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description A batch's progress (processed/total) and per-customer results */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2519,8 +3714,9 @@ export interface operations {
                     "application/json": components["schemas"]["InvoiceBatch"];
                 };
             };
-            /** @description Problem */
-            default: {
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2528,6 +3724,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
         };
     };
     retry_invoice_batch: {
@@ -2541,7 +3747,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description Re-run a batch's failed items with the same idempotency keys */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2550,8 +3756,9 @@ export interface operations {
                     "application/json": components["schemas"]["InvoiceBatch"];
                 };
             };
-            /** @description Problem */
-            default: {
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2559,6 +3766,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
         };
     };
     openapi: {
@@ -2570,32 +3787,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description OpenAPI 3.1 document of this API */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": unknown;
-                };
+                content?: never;
             };
-            /** @description Problem */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            default: components["responses"]["Problem"];
         };
     };
     usage_report_csv: {
         parameters: {
             query?: {
                 preset?: components["schemas"]["Preset"];
-                start?: string | null;
-                end?: string | null;
+                start?: string;
+                end?: string;
             };
             header?: never;
             path?: never;
@@ -2603,17 +3810,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description Usage report for a period as CSV: one row per customer, unattributed usage and totals */
             200: {
                 headers: {
+                    "Content-Disposition"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": unknown;
+                    "text/csv": string;
                 };
             };
-            /** @description Problem */
-            default: {
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2621,18 +3830,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Invalid input; `errors` lists every invalid field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
         };
     };
     retell_webhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description Retell's signature of the body (API key) */
+                "x-retell-signature": string;
+            };
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
         responses: {
-            /** @description Success */
+            /** @description Retell call/chat events, signed with x-retell-signature (204 if ignored) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2641,8 +3867,15 @@ export interface operations {
                     "application/json": components["schemas"]["RetellWebhookOut"];
                 };
             };
-            /** @description Problem */
-            default: {
+            /** @description An event type we do not record (ignored) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request body is not valid JSON (or nests too deeply) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2650,6 +3883,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            default: components["responses"]["Problem"];
         };
     };
     get_billing_settings: {
@@ -2661,7 +3896,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description The billing settings (secrets only as set/hint) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2670,8 +3905,9 @@ export interface operations {
                     "application/json": components["schemas"]["SettingsView"];
                 };
             };
-            /** @description Problem */
-            default: {
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2679,6 +3915,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            default: components["responses"]["Problem"];
         };
     };
     put_billing_settings: {
@@ -2688,13 +3925,13 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["SettingsUpdate"];
             };
         };
         responses: {
-            /** @description Success */
+            /** @description Save settings sections (only the fields sent change) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2703,8 +3940,8 @@ export interface operations {
                     "application/json": components["schemas"]["SettingsView"];
                 };
             };
-            /** @description Problem */
-            default: {
+            /** @description The request body is not valid JSON (or nests too deeply) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2712,6 +3949,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every invalid field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
         };
     };
     stripe_connection_test: {
@@ -2721,13 +3978,13 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["StripeConnectionTestIn"];
             };
         };
         responses: {
-            /** @description Success */
+            /** @description Test the Stripe connection with the saved key or a key given (not saved) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2736,8 +3993,8 @@ export interface operations {
                     "application/json": components["schemas"]["StripeConnectionResult"];
                 };
             };
-            /** @description Problem */
-            default: {
+            /** @description The request body is not valid JSON (or nests too deeply) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2745,18 +4002,45 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every invalid field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
         };
     };
     stripe_webhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description Stripe's signature: t=<time>,v1=<HMAC-SHA256> */
+                "Stripe-Signature": string;
+            };
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
         responses: {
-            /** @description Success */
+            /** @description Stripe invoice events, signed with Stripe-Signature (400 if not) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2765,8 +4049,8 @@ export interface operations {
                     "application/json": components["schemas"]["StripeWebhookOut"];
                 };
             };
-            /** @description Problem */
-            default: {
+            /** @description The request body is not valid JSON (or nests too deeply) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2774,6 +4058,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            default: components["responses"]["Problem"];
         };
     };
     sync_usage: {
@@ -2783,13 +4068,13 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["UsageSyncIn"];
             };
         };
         responses: {
-            /** @description Success */
+            /** @description Sync a period's Retell usage into the ledger */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2798,8 +4083,8 @@ export interface operations {
                     "application/json": components["schemas"]["UsageSyncOut"];
                 };
             };
-            /** @description Problem */
-            default: {
+            /** @description The request body is not valid JSON (or nests too deeply) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2807,6 +4092,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every invalid field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
         };
     };
 }

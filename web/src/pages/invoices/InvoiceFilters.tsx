@@ -2,8 +2,10 @@ import { Search } from 'lucide-react'
 import type { Schemas } from '../../api/client'
 import { SelectField, TextField } from '../../components/Field'
 
+export type Status = Schemas['Status']
+
 export interface Filters {
-  status: string
+  status: Status | ''
   customerId: string
   createdFrom: string
   createdTo: string
@@ -14,7 +16,7 @@ export interface Filters {
 
 export const NO_FILTERS: Filters = { status: '', customerId: '', createdFrom: '', createdTo: '', amountMin: '', amountMax: '', search: '' }
 
-const STATUSES = ['draft', 'finalized', 'sent', 'paid', 'overdue', 'cancelled']
+const STATUSES: Status[] = ['draft', 'finalized', 'sent', 'paid', 'overdue', 'cancelled']
 
 /** Status, customer, creation dates, amount range and search (§7). */
 export function InvoiceFilters({ value, onChange, customers }: { value: Filters; onChange: (f: Filters) => void; customers: Schemas['Customer'][] }) {
@@ -33,7 +35,7 @@ export function InvoiceFilters({ value, onChange, customers }: { value: Filters;
         />
       </div>
       <div className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-6">
-        <SelectField label="Status" value={value.status} onChange={set('status')}>
+        <SelectField label="Status" value={value.status} onChange={(e) => onChange({ ...value, status: e.target.value as Status | '' })}>
           <option value="">All Statuses</option>
           {STATUSES.map((s) => <option key={s} value={s}>{s[0]?.toUpperCase() + s.slice(1)}</option>)}
         </SelectField>
