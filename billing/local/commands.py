@@ -13,8 +13,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from billing.local.server import make_local_server
 
     server = make_local_server(args.port)
-    print(f"Billing API on http://127.0.0.1:{server.server_port}/api/billing (Ctrl-C stops)",
-          flush=True)
+    from billing.local.console import console_url
+
+    print(f"Billing API on http://127.0.0.1:{server.server_port}/api/billing and the console on"
+          f" {console_url(server.server_port)} (Ctrl-C stops)", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -17,6 +17,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from billing.local import cors
+from billing.local.console import handles, serve_console
 from functions._routes import match_route
 from functions.fallback import unmatched
 
@@ -57,12 +58,15 @@ def _request(request: Request, params: dict[str, str]) -> func.HttpRequest:
 
 def wsgi_app(functions: list[Any], origins: frozenset[str] | None = None) -> Any:
     """A WSGI application that routes like the Functions host does, with CORS for
-    ``origins`` (default: ``BILLING_CORS_ORIGINS``)."""
+    ``origins`` (default: ``BILLING_CORS_ORIGINS``), and serves the built console at
+    /admin/billing/."""
     router = Router(functions)
     allowed = cors.allowed_origins() if origins is None else origins
 
     def application(environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
+        if handles(request.path):
+            return serve_console(environ, start_response)
         origin = request.headers.get("Origin", "").rstrip("/")
         origin = origin if origin in allowed else ""
         path = request.path[len("/api/"):] if request.path.startswith("/api/") else None
