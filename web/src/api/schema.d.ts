@@ -537,7 +537,7 @@ export interface components {
              * Moved From
              * @default []
              */
-            moved_from?: components["schemas"]["MovedAgent"][];
+            moved_from: components["schemas"]["MovedAgent"][];
         };
         /**
          * AgentMappingIn
@@ -631,26 +631,14 @@ export interface components {
          * @description Automatic monthly invoices (previous month, on the day and hour given).
          */
         AutomationIn: {
-            /**
-             * Auto Invoice Enabled
-             * @default null
-             */
-            auto_invoice_enabled?: boolean | null;
-            /**
-             * Auto Invoice Day Of Month
-             * @default null
-             */
-            auto_invoice_day_of_month?: number | null;
-            /**
-             * Auto Invoice Time
-             * @default null
-             */
-            auto_invoice_time?: string | null;
-            /**
-             * Auto Send Invoices
-             * @default null
-             */
-            auto_send_invoices?: boolean | null;
+            /** Auto Invoice Enabled */
+            auto_invoice_enabled?: boolean;
+            /** Auto Invoice Day Of Month */
+            auto_invoice_day_of_month?: number;
+            /** Auto Invoice Time */
+            auto_invoice_time?: string;
+            /** Auto Send Invoices */
+            auto_send_invoices?: boolean;
         };
         /** AutomationView */
         AutomationView: {
@@ -814,7 +802,7 @@ export interface components {
              * Stripe Last Error
              * @default null
              */
-            stripe_last_error?: string | null;
+            stripe_last_error: string | null;
             /**
              * Markup Percentage
              * Format: decimal
@@ -857,7 +845,10 @@ export interface components {
         CustomerCreate: {
             /** Customer Name */
             customer_name: string;
-            /** Customer Email */
+            /**
+             * Customer Email
+             * Format: email
+             */
             customer_email: string;
             /**
              * Billing Contact Name
@@ -881,6 +872,7 @@ export interface components {
             tax_id?: string | null;
             /**
              * Markup Percentage
+             * @description Percent, 0 to 10000, at most 4 decimal places
              * @default 0
              */
             markup_percentage?: number | string;
@@ -990,16 +982,13 @@ export interface components {
          * @description ``PATCH /api/billing/customers/{id}``: only the fields sent change.
          */
         CustomerPatch: {
-            /**
-             * Customer Name
-             * @default null
-             */
-            customer_name?: string | null;
+            /** Customer Name */
+            customer_name?: string;
             /**
              * Customer Email
-             * @default null
+             * Format: email
              */
-            customer_email?: string | null;
+            customer_email?: string;
             /**
              * Billing Contact Name
              * @default null
@@ -1022,14 +1011,11 @@ export interface components {
             tax_id?: string | null;
             /**
              * Markup Percentage
-             * @default null
+             * @description Percent, 0 to 10000, at most 4 decimal places
              */
-            markup_percentage?: number | string | null;
-            /**
-             * Auto Invoice Enabled
-             * @default null
-             */
-            auto_invoice_enabled?: boolean | null;
+            markup_percentage?: number | string;
+            /** Auto Invoice Enabled */
+            auto_invoice_enabled?: boolean;
             /**
              * Notes
              * @default null
@@ -1225,14 +1211,11 @@ export interface components {
         InvoiceDefaultsIn: {
             /**
              * Default Markup Percentage
-             * @default null
+             * @description Percent, 0 to 10000, at most 4 decimal places
              */
-            default_markup_percentage?: number | string | null;
-            /**
-             * Default Due Date Days
-             * @default null
-             */
-            default_due_date_days?: number | null;
+            default_markup_percentage?: number | string;
+            /** Default Due Date Days */
+            default_due_date_days?: number;
             /**
              * Default Invoice Note
              * @default null
@@ -1765,7 +1748,7 @@ export interface components {
              * Verified
              * @default true
              */
-            verified?: boolean;
+            verified: boolean;
             /**
              * Verified Until
              * Format: date-time
@@ -1828,16 +1811,10 @@ export interface components {
              * @default null
              */
             notification_email?: string | null;
-            /**
-             * Notify On Invoice Generated
-             * @default null
-             */
-            notify_on_invoice_generated?: boolean | null;
-            /**
-             * Notify On Payment Received
-             * @default null
-             */
-            notify_on_payment_received?: boolean | null;
+            /** Notify On Invoice Generated */
+            notify_on_invoice_generated?: boolean;
+            /** Notify On Payment Received */
+            notify_on_payment_received?: boolean;
         };
         /** NotificationsView */
         NotificationsView: {
@@ -2146,7 +2123,7 @@ export interface components {
              * Code
              * @enum {string}
              */
-            code: "auth_keys_unavailable" | "auth_not_configured" | "batch_not_found" | "billing_error" | "conflict" | "customer_has_invoices" | "customer_has_unpaid_invoices" | "customer_not_found" | "database_not_configured" | "database_unavailable" | "dev_token_unavailable" | "duplicate_customer" | "duplicate_invoice" | "duplicate_stripe_customer" | "local_postgres_unavailable" | "migration_changed" | "encryption_not_configured" | "forbidden" | "forbidden_role" | "fx_unavailable" | "internal_error" | "invalid_amount" | "invalid_characters" | "invalid_cost" | "invalid_date_range" | "invalid_duration" | "invalid_event" | "invalid_invoice_state" | "invalid_json" | "invalid_payload" | "invalid_signature" | "invalid_state" | "invalid_user_id" | "invalid_webhook_payload" | "invoice_not_found" | "invoice_not_in_stripe" | "invoice_pdf_unavailable" | "json_too_deep" | "method_not_allowed" | "mfa_code_invalid" | "mfa_locked" | "mfa_not_enabled" | "mfa_secret_unreadable" | "mfa_verification_required" | "no_customers_selected" | "no_stripe_id" | "not_allow_listed" | "not_found" | "payment_provider_error" | "period_too_long" | "rate_card_not_found" | "rate_limited" | "retell_auth_failed" | "retell_not_configured" | "retell_not_found" | "retell_rejected_request" | "retell_unavailable" | "retell_unexpected_response" | "secret_unreadable" | "smtp_not_configured" | "stripe_api_error" | "stripe_authentication" | "stripe_card_error" | "stripe_customer_not_found" | "stripe_error" | "stripe_event_retry" | "stripe_idempotency_error" | "stripe_invalid_request" | "stripe_mode_mismatch" | "stripe_not_configured" | "stripe_not_found" | "stripe_permission" | "stripe_rate_limited" | "stripe_total_mismatch" | "stripe_unreachable" | "stripe_webhook_not_configured" | "unauthenticated" | "unknown_customers" | "upstream_unavailable" | "validation_failed";
+            code: "auth_keys_unavailable" | "auth_not_configured" | "batch_not_found" | "billing_error" | "conflict" | "customer_has_invoices" | "customer_has_unpaid_invoices" | "customer_not_found" | "database_not_configured" | "database_unavailable" | "dev_token_unavailable" | "duplicate_customer" | "duplicate_invoice" | "duplicate_stripe_customer" | "local_postgres_unavailable" | "migration_changed" | "encryption_not_configured" | "forbidden" | "forbidden_role" | "fx_unavailable" | "internal_error" | "invalid_amount" | "invalid_characters" | "invalid_cost" | "invalid_date_range" | "invalid_duration" | "invalid_event" | "invalid_invoice_state" | "invalid_json" | "invalid_payload" | "invalid_signature" | "invalid_state" | "invalid_user_id" | "invalid_webhook_payload" | "invoice_not_found" | "invoice_not_in_stripe" | "invoice_pdf_unavailable" | "json_too_deep" | "method_not_allowed" | "mfa_code_invalid" | "mfa_locked" | "mfa_not_enabled" | "mfa_secret_format_unknown" | "mfa_secret_unreadable" | "mfa_verification_required" | "no_customers_selected" | "no_stripe_id" | "not_allow_listed" | "not_found" | "payment_provider_error" | "period_too_long" | "rate_card_not_found" | "rate_limited" | "retell_auth_failed" | "retell_not_configured" | "retell_not_found" | "retell_rejected_request" | "retell_unavailable" | "retell_unexpected_response" | "secret_unreadable" | "smtp_not_configured" | "stripe_api_error" | "stripe_authentication" | "stripe_card_error" | "stripe_customer_not_found" | "stripe_error" | "stripe_event_retry" | "stripe_idempotency_error" | "stripe_invalid_request" | "stripe_mode_mismatch" | "stripe_not_configured" | "stripe_not_found" | "stripe_permission" | "stripe_rate_limited" | "stripe_total_mismatch" | "stripe_unreachable" | "stripe_webhook_not_configured" | "unauthenticated" | "unknown_customers" | "upstream_unavailable" | "validation_failed";
             /**
              * Errors
              * @default null
@@ -2343,14 +2320,14 @@ export interface components {
             notifications?: components["schemas"]["NotificationsIn"] | null;
             /**
              * Billing Time Zone
-             * @default null
+             * @description An IANA time zone, e.g. America/Toronto
              */
-            billing_time_zone?: string | null;
+            billing_time_zone?: string;
             /**
              * Sms Segment Rules
-             * @default null
+             * @enum {string}
              */
-            sms_segment_rules?: ("toll_free" | "standard") | null;
+            sms_segment_rules?: "toll_free" | "standard";
         };
         /**
          * SettingsView
@@ -2392,17 +2369,17 @@ export interface components {
              * Mode
              * @default null
              */
-            mode?: ("test" | "live") | null;
+            mode: ("test" | "live") | null;
             /**
              * Key Hint
              * @default null
              */
-            key_hint?: string | null;
+            key_hint: string | null;
             /**
              * Code
              * @default null
              */
-            code?: string | null;
+            code: string | null;
         };
         /**
          * StripeConnectionTestIn
@@ -2437,11 +2414,8 @@ export interface components {
              * @default null
              */
             publishable_key?: string | null;
-            /**
-             * Test Mode
-             * @default null
-             */
-            test_mode?: boolean | null;
+            /** Test Mode */
+            test_mode?: boolean;
             /**
              * Webhook Secret
              * @default null
@@ -2486,12 +2460,12 @@ export interface components {
              * Invoice Id
              * @default null
              */
-            invoice_id?: string | null;
+            invoice_id: string | null;
             /**
              * Status
              * @default null
              */
-            status?: string | null;
+            status: string | null;
         };
         /**
          * TimelineEntry
@@ -2513,17 +2487,17 @@ export interface components {
              * Actor Type
              * @default null
              */
-            actor_type?: string | null;
+            actor_type: string | null;
             /**
              * Actor Id
              * @default null
              */
-            actor_id?: string | null;
+            actor_id: string | null;
             /**
              * Details
              * @default null
              */
-            details?: {
+            details: {
                 [key: string]: unknown;
             } | null;
         };
