@@ -31,13 +31,9 @@ WEBHOOK_SECRET = "whsec_fuzzSigningSecret0123456789"
 
 
 @pytest.fixture
-def api_clock(world_clock):
-    return world_clock
-
-
-@pytest.fixture
 def api_deps(db, db_url, api_clock, stripe_gateway, retell_standin, world) -> Deps:
-    """The world's organisation, the Stripe and Retell stand-ins, a fixed FX rate."""
+    """The world's organisation, the Stripe and Retell stand-ins, a fixed FX rate, the
+    real clock (the database checks today's MFA verification by its own clock)."""
     settings = auth_settings(db_url, fx_fixed_usd_cad=FX, retell_api_key=retell_standin.api_key,
                              retell_base_url=retell_standin.base_url)
     return Deps(settings=settings, db=db, clock=api_clock,
