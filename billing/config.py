@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     billing_auth_audience: str | None = None
     billing_auth_user_claim: str = "sub"
     billing_allowed_user_ids: str | None = None
+    billing_denials_per_minute: int = Field(default=30, ge=1)
 
     stripe_api_base: str | None = None
     stripe_secret_key: str | None = Field(

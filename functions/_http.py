@@ -19,6 +19,7 @@ import azure.functions as func
 from pydantic import BaseModel, ValidationError
 
 from billing.domain import errors as E
+from functions._client_address import client_address
 
 log = logging.getLogger("billing.http")
 
@@ -123,7 +124,7 @@ def dispatch(spec: RouteSpec, fn: Handler, req: func.HttpRequest, deps: Any) -> 
 
             call.principal = authorize(
                 req.headers.get("Authorization"), deps=deps, level=spec.gate,
-                route=f"{spec.method} /api/{spec.route}",
+                route=f"{spec.method} /api/{spec.route}", source=client_address(req.headers),
             )
         call.query = _parse_query(spec.query, req)
         call.body = _parse_body(spec.body, req)
