@@ -76,7 +76,7 @@ def record_anonymous_denial(deps: Any, *, source: str | None, reason: str) -> No
     if counted is None:
         wait = seconds_to_next_minute(now)
         raise RateLimited("Too many refused requests from your address. Please wait a moment "
-                          "and try again.", retry_after=wait, extra={"retry_after_s": wait})
+                          "and try again.", retry_after=wait)
 
 
 def prune_denials(deps: Any, *, before: date) -> int:
