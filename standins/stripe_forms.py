@@ -108,6 +108,25 @@ class Obj(Field):
         return _check(value, self.fields, name)
 
 
+class Range(Field):
+    """A timestamp filter: an exact integer, or ``[gt]``/``[gte]``/``[lt]``/``[lte]``."""
+
+    BOUNDS = ("gt", "gte", "lt", "lte")
+
+    def coerce(self, value: Any, name: str) -> Any:
+        if isinstance(value, str):
+            exact = INTEGER.coerce(value, name)
+            return None if exact is None else {"gte": exact, "lte": exact}
+        return Obj(dict.fromkeys(self.BOUNDS, INTEGER)).coerce(value, name)
+
+    @staticmethod
+    def holds(bounds: dict[str, int | None] | None, value: int) -> bool:
+        """True if ``value`` lies within ``bounds`` (None: no filter)."""
+        checks = {"gt": value.__gt__, "gte": value.__ge__, "lt": value.__lt__,
+                  "lte": value.__le__}
+        return all(b is None or checks[k](b) for k, b in (bounds or {}).items())
+
+
 class Metadata(Field):
     """``metadata[k]=v``; ``""`` as a value deletes the key, as a whole clears all."""
 
@@ -148,3 +167,4 @@ INTEGER = Int()
 BOOLEAN = Bool()
 METADATA = Metadata()
 LIST_LIMIT = Int(1, 100)
+RANGE = Range()

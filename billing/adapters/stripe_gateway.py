@@ -10,10 +10,11 @@ test mode, 100 live). Results come back as plain dataclasses, failures as
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, tzinfo
 from typing import Any, TypeVar
 
@@ -241,6 +242,27 @@ class StripeGateway:
             return list(itertools.islice(page.auto_paging_iter(), limit))
 
         return [self._invoice(found) for found in self._call(fetch)]
+
+    def invoices_created_since(self, since: datetime) -> Iterator[StripeInvoice]:
+        """Every invoice created at or after ``since``, newest first, 100 per page."""
+        params = {"created": {"gte": int(since.timestamp())}}
+        for found in self._pages(self._client.v1.invoices.list, params):
+            yield self._invoice(found)
+
+    def all_customers(self) -> Iterator[StripeCustomer]:
+        """Every (not deleted) customer of the account, 100 per page."""
+        for found in self._pages(self._client.v1.customers.list, {}):
+            yield _customer(found)
+
+    def _pages(self, list_page: Callable[..., Any], params: dict[str, Any]) -> Iterator[Any]:
+        """Follow ``has_more``/``starting_after``; each page is one rate-limited call."""
+        params = {**params, "limit": 100}
+        while True:
+            page = self._call(functools.partial(list_page, params=params))
+            yield from page.data
+            if not page.has_more or not page.data:
+                return
+            params = {**params, "starting_after": page.data[-1].id}
 
     def finalize_invoice(self, invoice_id: str, *, idempotency_key: str) -> StripeInvoice:
         return self._invoice(self._call(lambda: self._client.v1.invoices.finalize_invoice(
