@@ -20,6 +20,8 @@ from billing.adapters.postgres.sessions import Connection
 from billing.domain.invoice import UNPAID
 from billing.domain.money import FxRate, round_cents
 from billing.domain.periods import Period, local_today, previous_month
+from billing.usecases.reconciliation import latest_counts
+from billing.usecases.reconciliation_models import LatestReconciliation
 
 TREND_MONTHS = 6
 RECENT_INVOICES = 10
@@ -117,6 +119,7 @@ class Dashboard(BaseModel):
     recent_invoices: list[RecentInvoice]
     monthly_trends: list[MonthlyTrend]
     notes: list[str]
+    reconciliation: LatestReconciliation | None = None
 
 
 def build_dashboard(conn: Connection, *, fx: LatestFx, now: datetime,
@@ -143,6 +146,7 @@ def build_dashboard(conn: Connection, *, fx: LatestFx, now: datetime,
         monthly_trends=[_trend(month, row, rate.rate)
                         for month, row in zip(months, month_sums, strict=True)],
         notes=notes,
+        reconciliation=latest_counts(conn),
     )
 
 

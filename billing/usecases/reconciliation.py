@@ -25,11 +25,12 @@ from zoneinfo import ZoneInfo
 from billing.adapters.postgres import reconciliation_sql as sql
 from billing.adapters.postgres.audit_sql import record_audit
 from billing.domain import reconciliation as rules
-from billing.domain.errors import BillingError, NotFound
+from billing.domain.errors import BillingError, NotFound, ValidationFailed
 from billing.domain.principal import Principal
 from billing.ports import PaymentGateway, StripeInvoice
 from billing.usecases.invoice_runs import load_org
 from billing.usecases.invoice_saga import Session
+from billing.usecases.rate_limits import MUTATIONS, check_rate
 from billing.usecases.reconciliation_repairs import repair_all
 
 RUN = "BILLING_RECONCILIATION_RUN"
@@ -62,6 +63,12 @@ def session_of(deps: Any, principal: Principal | None) -> Session:
     return lambda: deps.db.system_session(ACTOR)
 
 
+def start_run(deps: Any, principal: Principal, options: ReconcileOptions) -> dict[str, Any]:
+    """A run an admin asked for (counts against their mutation rate limit)."""
+    check_rate(deps, principal, MUTATIONS)
+    return reconcile(deps, principal, options)
+
+
 def reconcile(deps: Any, principal: Principal | None, options: ReconcileOptions
               ) -> dict[str, Any]:
     """Run one reconciliation; returns the stored run with its findings.
@@ -69,6 +76,10 @@ def reconcile(deps: Any, principal: Principal | None, options: ReconcileOptions
     A Stripe failure ends the run as ``failed`` (recorded and audited) and is raised."""
     session = session_of(deps, principal)
     org = load_org(deps, session)
+    if options.since is not None and options.since > org.today:
+        raise ValidationFailed("since must not be after today (billing time zone).",
+                               code="invalid_since",
+                               errors=[{"field": "since", "message": "Must not be in the future"}])
     since = options.since or default_since(session, org.today, org.tz)
     start = datetime.combine(since, time.min, ZoneInfo(org.tz))
     with session() as conn:
