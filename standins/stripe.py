@@ -98,6 +98,10 @@ class StripeStandinControl:
         """Void an open invoice as Stripe's dashboard would, with the webhook missed."""
         return self._call("POST", f"/invoices/{invoice_id}/void", {"webhook": False})
 
+    def set_due_date(self, invoice_id: str, due_date: int) -> dict[str, Any]:
+        """Move the due date (unix seconds), as an edit in Stripe's dashboard."""
+        return self._call("POST", f"/invoices/{invoice_id}/due_date", {"due_date": due_date})
+
     def edit_line(self, invoice_id: str, index: int, amount: int) -> dict[str, Any]:
         """Change the amount (cents) of one line, as an edit in Stripe's dashboard."""
         return self._call("POST", f"/invoices/{invoice_id}/edit_line",

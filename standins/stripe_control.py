@@ -15,6 +15,7 @@
                                    mark_uncollectible}  {"webhook": false}: no events
     POST   /_standin/invoices/{id}/edit_line    {"index": i, "amount": cents}: an edit in
                                                 Stripe's dashboard (no event)
+    POST   /_standin/invoices/{id}/due_date     {"due_date": unix}: likewise
 """
 from __future__ import annotations
 
@@ -116,6 +117,14 @@ def _edit_line(app: StripeParts, body: dict, query: dict, args: tuple) -> Any:
         return json.loads(json.dumps(invoice))
 
 
+def _due_date(app: StripeParts, body: dict, query: dict, args: tuple) -> Any:
+    """Move the due date, as an edit in Stripe's dashboard would (no event)."""
+    with app.state.lock:
+        invoice = _invoice(app, args[0])
+        invoice["due_date"] = int(body["due_date"])
+        return json.loads(json.dumps(invoice))
+
+
 def _invoice(app: StripeParts, invoice_id: str) -> dict[str, Any]:
     invoice = app.state.objects.get(invoice_id)
     if invoice is None or invoice["object"] != "invoice":
@@ -140,6 +149,7 @@ ROUTES: list[tuple[str, str, Control]] = [
     ("POST", r"/invoices/([^/]+)/(customer_paid|payment_failed|overdue|void|mark_uncollectible)",
      _invoice_action),
     ("POST", r"/invoices/([^/]+)/edit_line", _edit_line),
+    ("POST", r"/invoices/([^/]+)/due_date", _due_date),
 ]
 
 

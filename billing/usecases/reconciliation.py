@@ -82,12 +82,12 @@ def reconcile(deps: Any, principal: Principal | None, options: ReconcileOptions
                                errors=[{"field": "since", "message": "Must not be in the future"}])
     since = options.since or default_since(session, org.today, org.tz)
     start = datetime.combine(since, time.min, ZoneInfo(org.tz))
+    payments: PaymentGateway = deps.payments()  # not configured: no run is stored
     with session() as conn:
         run_id = sql.insert_run(conn, trigger=options.trigger, since=since,
                                 repair=options.repair,
                                 created_by=principal.user_id if principal else None)
     try:
-        payments: PaymentGateway = deps.payments()
         checked = _check(payments, session, start)
         repairs = (repair_all(payments, session, principal, run_id, checked.findings,
                               checked.stripe) if options.repair else [None] * len(checked.findings))
