@@ -6,6 +6,7 @@ refusing unknown parameters the way Stripe does.
 """
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -108,6 +109,9 @@ class Obj(Field):
         return _check(value, self.fields, name)
 
 
+_COMPARE = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
+
+
 class Range(Field):
     """A timestamp filter: an exact integer, or ``[gt]``/``[gte]``/``[lt]``/``[lte]``."""
 
@@ -120,11 +124,9 @@ class Range(Field):
         return Obj(dict.fromkeys(self.BOUNDS, INTEGER)).coerce(value, name)
 
     @staticmethod
-    def holds(bounds: dict[str, int | None] | None, value: int) -> bool:
-        """True if ``value`` lies within ``bounds`` (None: no filter)."""
-        checks = {"gt": value.__gt__, "gte": value.__ge__, "lt": value.__lt__,
-                  "lte": value.__le__}
-        return all(b is None or checks[k](b) for k, b in (bounds or {}).items())
+    def holds(bounds: dict[str, int | None], value: int) -> bool:
+        """True if ``value`` lies within ``bounds``."""
+        return all(b is None or _COMPARE[k](value, b) for k, b in bounds.items())
 
 
 class Metadata(Field):

@@ -185,11 +185,13 @@ def update(ctx: Ctx, params: dict[str, Any], invoice_id: str) -> dict[str, Any]:
 
 def list_(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
     """Newest first; ``created`` and ``due_date`` filter by range, like Stripe."""
+    equal = {k: params[k] for k in ("customer", "status", "collection_method")
+             if params.get(k) is not None}
+    ranges = {k: params[k] for k in ("created", "due_date") if params.get(k) is not None}
+
     def keep(inv: dict[str, Any]) -> bool:
-        wanted = {k: params.get(k) for k in ("customer", "status", "collection_method")}
-        return all(v is None or inv[k] == v for k, v in wanted.items()) and all(
-            params.get(k) is None or (inv[k] is not None and Range.holds(params[k], inv[k]))
-            for k in ("created", "due_date"))
+        return all(inv[k] == v for k, v in equal.items()) and all(
+            inv[k] is not None and Range.holds(bounds, inv[k]) for k, bounds in ranges.items())
 
     return ctx.state.page("invoice", ctx.livemode, params, "/v1/invoices", keep)
 
