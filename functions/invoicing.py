@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from billing.usecases import invoice_runs
 from billing.usecases.invoicing import GenerateOptions
 from functions._http import Call, endpoint, uuid_param
+from functions._invoicing_models import InvoiceBatch, InvoicePreview
 from functions._models import PeriodIn
 
 bp = func.Blueprint()
@@ -43,7 +44,8 @@ def _ids(values: list[UUID] | None) -> list[str] | None:
     return [str(v) for v in values] if values is not None else None
 
 
-@endpoint(bp, "POST", "billing/invoices/preview", body=PreviewIn, tag="invoices",
+@endpoint(bp, "POST", "billing/invoices/preview", body=PreviewIn, response=InvoicePreview,
+          tag="invoices",
           summary="Preview invoices for a period: usage, costs, FX, totals, warnings")
 def preview_invoices(call: Call) -> dict:
     body: PreviewIn = call.body
@@ -57,7 +59,8 @@ def preview_invoices(call: Call) -> dict:
                                     _ids(body.customer_ids))
 
 
-@endpoint(bp, "POST", "billing/invoice-batches", body=BatchIn, status=201, tag="invoices",
+@endpoint(bp, "POST", "billing/invoice-batches", body=BatchIn, response=InvoiceBatch,
+          status=201, tag="invoices",
           summary="Generate invoices for customers (draft, finalize or send) as one batch")
 def create_invoice_batch(call: Call) -> dict:
     body: BatchIn = call.body
@@ -66,13 +69,15 @@ def create_invoice_batch(call: Call) -> dict:
                                  _ids(body.customer_ids), body.options())
 
 
-@endpoint(bp, "GET", "billing/invoice-batches/{batch_id}", tag="invoices",
+@endpoint(bp, "GET", "billing/invoice-batches/{batch_id}", response=InvoiceBatch,
+          tag="invoices",
           summary="A batch's progress (processed/total) and per-customer results")
 def get_invoice_batch(call: Call) -> dict:
     return invoice_runs.get_batch(call.deps, call.principal, uuid_param(call.params["batch_id"]))
 
 
-@endpoint(bp, "POST", "billing/invoice-batches/{batch_id}/retry", tag="invoices",
+@endpoint(bp, "POST", "billing/invoice-batches/{batch_id}/retry", response=InvoiceBatch,
+          tag="invoices",
           summary="Re-run a batch's failed items with the same idempotency keys")
 def retry_invoice_batch(call: Call) -> dict:
     return invoice_runs.retry(call.deps, call.principal, uuid_param(call.params["batch_id"]))

@@ -24,6 +24,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from billing.domain.api_types import Percent, StripeLinkStatus
+
 # zod 3's e-mail pattern and the spec's phone pattern, verbatim.
 EMAIL = re.compile(r"^(?!\.)(?!.*\.\.)([A-Z0-9_'+\-\.]*)[A-Z0-9_+-]@([A-Z0-9][A-Z0-9\-]*\.)+"
                    r"[A-Z]{2,}$", re.IGNORECASE)
@@ -162,9 +164,9 @@ class Customer(BaseModel):
     customer_name: str
     customer_email: str
     stripe_customer_id: str | None
-    stripe_link_status: str
+    stripe_link_status: StripeLinkStatus
     stripe_last_error: str | None = None
-    markup_percentage: Decimal
+    markup_percentage: Percent
     auto_invoice_enabled: bool
     billing_contact_name: str | None
     billing_address: str | None

@@ -3,9 +3,12 @@ and end-to-end tests, dispatching to the same registered Azure handlers."""
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import re
+import sys
 import threading
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import azure.functions as func
@@ -13,6 +16,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
+
+from billing.local.console import handles, serve_console
 
 _PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
 
@@ -28,11 +33,14 @@ def _rules(functions: list[Any]) -> Map:
 
 
 def wsgi_app(functions: list[Any]) -> Any:
-    """A WSGI application that routes like the Functions host does."""
+    """A WSGI application that routes like the Functions host does (and serves the
+    built console at /admin/billing/)."""
     url_map = _rules(functions)
 
     def application(environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
+        if handles(request.path):
+            return serve_console(environ, start_response)
         try:
             handler, values = url_map.bind_to_environ(environ).match()
         except HTTPException as exc:
@@ -53,7 +61,11 @@ def wsgi_app(functions: list[Any]) -> Any:
 @lru_cache(maxsize=1)
 def registered_functions() -> list[Any]:
     """Import ``function_app`` as the Functions host does and index its HTTP functions
-    once (the SDK refuses to index the same app twice); timers have no route."""
+    once (the SDK refuses to index the same app twice); timers have no route. The
+    checkout's root (where ``function_app.py`` lives) is put on the path if needed."""
+    root = str(Path(__file__).resolve().parents[2])
+    if importlib.util.find_spec("function_app") is None and root not in sys.path:
+        sys.path.append(root)
     functions = importlib.import_module("function_app").app.get_functions()
     return [f for f in functions if any(b.type == "httpTrigger" for b in f.get_bindings())]
 

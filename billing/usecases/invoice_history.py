@@ -161,7 +161,7 @@ def pdf_url(deps: Any, principal: Principal, invoice_id: str) -> str:
         reason = ("Stripe creates the PDF when the invoice is finalized; this invoice is "
                   "still a draft. Send it (or finalize it) first.")
     raise InvalidState(reason, code="invoice_pdf_unavailable",
-                       extra={"status": row["invoice_status"]})
+                       extra={"invoice_status": row["invoice_status"]})
 
 
 EXPORT_COLUMNS = (

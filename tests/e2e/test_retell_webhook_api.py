@@ -129,7 +129,9 @@ def test_an_sms_chat_without_messages_in_the_payload_has_them_fetched(api, retel
     assert [r.path for r in retell_standin.requests] == [f"/get-chat/{chat['chat_id']}"]
 
 
-def test_a_signed_body_that_is_not_a_retell_event_is_422(api, retell_standin, admin_conn):
+def test_a_signed_body_that_is_not_a_retell_event_is_400_invalid_event(api, retell_standin,
+                                                                      admin_conn):
     resp = post(api, retell_standin, b'{"event": "call_ended", "call": "nope"}')
 
-    assert resp.status_code == 422 and ledger(admin_conn) == {}
+    assert (resp.status_code, resp.json()["code"]) == (400, "invalid_event")
+    assert ledger(admin_conn) == {}

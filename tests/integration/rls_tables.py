@@ -49,6 +49,8 @@ SEED_SQL = [
     "insert into billing_daily_passes (pass_day) values ('2026-11-01')",
     "insert into billing_invoice_reminders (invoice_id, reminder_day, days_overdue,"
     " stripe_invoice_id) values (%(invoice)s, 3, 3, 'in_seed')",
+    "insert into billing_webhook_rejections (source, body_sha256, reason)"
+    " values ('stripe', repeat('a', 64), 'seed')",
 ]
 
 # table -> {operation: sql}. Statements may use %(customer)s, %(invoice)s, %(uniq)s.
@@ -213,6 +215,13 @@ TABLES: dict[str, dict[str, str]] = {
         "update": "update billing_invoice_reminders set days_overdue = 4",
         "delete": "delete from billing_invoice_reminders",
     },
+    "billing_webhook_rejections": {
+        "select": "select id from billing_webhook_rejections",
+        "insert": "insert into billing_webhook_rejections (source, body_sha256, reason)"
+                  " values ('retell', repeat('b', 64), 'probe')",
+        "update": "update billing_webhook_rejections set deliveries = deliveries + 1",
+        "delete": "delete from billing_webhook_rejections",
+    },
 }
 
 ALL = {"select", "insert", "update", "delete"}
@@ -242,6 +251,7 @@ ADMIN_ALLOWED: dict[str, set[str]] = {
     "billing_reconciliation_findings": {"select", "insert"},
     "billing_daily_passes": {"select"},
     "billing_invoice_reminders": {"select", "insert"},
+    "billing_webhook_rejections": {"select"},
 }
 SERVICE_ALLOWED: dict[str, set[str]] = {
     "billing_customers": ALL,
@@ -266,4 +276,5 @@ SERVICE_ALLOWED: dict[str, set[str]] = {
     "billing_reconciliation_findings": ALL,
     "billing_daily_passes": ALL,
     "billing_invoice_reminders": ALL,
+    "billing_webhook_rejections": {"select", "insert", "update"},
 }
