@@ -169,6 +169,7 @@ def refresh_invoice(call: Call) -> InvoiceSummary:
 
 
 @endpoint(bp, "POST", ITEM + "/remind", response=InvoiceSummary, tag="invoices",
+          errors=(409, 502, 503),
           summary="Have Stripe e-mail an open invoice again (a payment reminder); 409 "
           "unless the invoice is open")
 def remind_invoice(call: Call) -> InvoiceSummary:

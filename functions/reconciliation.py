@@ -17,7 +17,7 @@ BASE = "billing/reconciliation-runs"
 
 
 @endpoint(bp, "POST", BASE, body=RunRequest, response=RunDetail, status=201,
-          tag="reconciliation", summary="Reconcile our invoices with Stripe now (optionally "
+          tag="reconciliation", errors=(429, 502, 503), summary="Reconcile our invoices with Stripe now (optionally "
           "repairing statuses forward and deleting orphan drafts); returns the stored run")
 def create_reconciliation_run(call: Call) -> RunDetail:
     body: RunRequest = call.body

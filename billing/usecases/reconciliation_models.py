@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from billing.domain.api_types import ApiDate
 from billing.domain.reconciliation import FindingKind
 
 
@@ -94,7 +95,7 @@ class RunRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    since: date | None = None
+    since: ApiDate | None = None
     repair: bool = False
 
 
