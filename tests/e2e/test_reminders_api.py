@@ -43,7 +43,7 @@ def test_invalid_reminder_days_are_refused(api, admin_headers, days):
     answer = api.put(SETTINGS, headers=admin_headers,
                      json={"reminders": {"payment_reminder_days": days}})
     assert answer.status_code == 422
-    assert answer.json()["errors"][0]["field"].startswith("reminders.payment_reminder_days")
+    assert answer.json()["errors"][0]["field"].startswith("body.reminders.payment_reminder_days")
 
 
 def test_an_open_invoice_is_reminded_by_hand(api, admin_headers, admin_persona, world,
