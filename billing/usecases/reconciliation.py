@@ -56,11 +56,17 @@ class _Checked:
     totals: dict[str, int] = field(default_factory=dict)
 
 
-def session_of(deps: Any, principal: Principal | None) -> Session:
-    """Transactions as the admin (RLS) or as the reconciliation system actor."""
+def writer(deps: Any) -> Session:
+    """A run's transactions: always ``service_role`` (``authenticated`` only reads runs
+    and invoices); an admin's run is audited as that admin."""
+    return lambda: deps.db.system_session(ACTOR)
+
+
+def reader(deps: Any, principal: Principal | None) -> Session:
+    """Transactions that only read: RLS as the admin, or service_role for the system."""
     if principal is not None:
         return lambda: deps.db.user_session(principal.rls_claims)
-    return lambda: deps.db.system_session(ACTOR)
+    return writer(deps)
 
 
 def start_run(deps: Any, principal: Principal, options: ReconcileOptions) -> dict[str, Any]:
@@ -74,7 +80,7 @@ def reconcile(deps: Any, principal: Principal | None, options: ReconcileOptions
     """Run one reconciliation; returns the stored run with its findings.
 
     A Stripe failure ends the run as ``failed`` (recorded and audited) and is raised."""
-    session = session_of(deps, principal)
+    session = writer(deps)
     org = load_org(deps, session)
     if options.since is not None and options.since > org.today:
         raise ValidationFailed("since must not be after today (billing time zone).",
@@ -207,14 +213,14 @@ def run_view(conn: Any, run_id: str) -> dict[str, Any]:
 
 def get_run(deps: Any, principal: Principal | None, run_id: str) -> dict[str, Any]:
     """One run with its findings."""
-    with session_of(deps, principal)() as conn:
+    with reader(deps, principal)() as conn:
         return run_view(conn, run_id)
 
 
 def list_runs(deps: Any, principal: Principal | None, *, page: int, page_size: int
               ) -> dict[str, Any]:
     """A page of runs, latest first (without their findings)."""
-    with session_of(deps, principal)() as conn:
+    with reader(deps, principal)() as conn:
         rows, total = sql.list_runs(conn, limit=page_size, offset=(page - 1) * page_size)
     return {"items": rows, "total": total, "page": page, "page_size": page_size}
 

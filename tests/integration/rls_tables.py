@@ -248,10 +248,10 @@ ADMIN_ALLOWED: dict[str, set[str]] = {
     "billing_notification_outbox": {"select"},
     "billing_usage_daily": {"select"},
     "billing_usage_monthly": {"select"},
-    "billing_reconciliation_runs": {"select", "insert", "update"},
-    "billing_reconciliation_findings": {"select", "insert"},
+    "billing_reconciliation_runs": {"select"},
+    "billing_reconciliation_findings": {"select"},
     "billing_daily_passes": {"select"},
-    "billing_invoice_reminders": {"select", "insert"},
+    "billing_invoice_reminders": {"select"},
     "billing_webhook_rejections": {"select"},
 }
 SERVICE_ALLOWED: dict[str, set[str]] = {

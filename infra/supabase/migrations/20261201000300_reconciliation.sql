@@ -117,39 +117,34 @@ create unique index billing_invoice_reminders_once
   on public.billing_invoice_reminders (invoice_id, reminder_day)
   where reminder_day is not null;
 
--- Row Level Security ------------------------------------------------------------------
+-- Privileges and Row Level Security ----------------------------------------------
+-- Everything is written as service_role (the use cases; an admin's run is audited
+-- as that admin); authenticated only reads, as an admin (RLS).
 revoke all on public.billing_reconciliation_runs, public.billing_reconciliation_findings,
   public.billing_daily_passes, public.billing_invoice_reminders
-  from public, anon, authenticated;
+  from public, anon, authenticated, service_role;
+revoke all on sequence public.billing_reconciliation_findings_id_seq,
+  public.billing_invoice_reminders_id_seq from public, anon, authenticated, service_role;
+grant select on public.billing_reconciliation_runs, public.billing_reconciliation_findings,
+  public.billing_daily_passes, public.billing_invoice_reminders to authenticated;
+grant select, insert, update, delete on public.billing_reconciliation_runs,
+  public.billing_reconciliation_findings, public.billing_daily_passes,
+  public.billing_invoice_reminders to service_role;
+-- The Settings page saves the reminder settings as the admin.
+grant update (payment_reminders_enabled, payment_reminder_days)
+  on public.billing_settings to authenticated;
 
 alter table public.billing_reconciliation_runs enable row level security;
 alter table public.billing_reconciliation_findings enable row level security;
 alter table public.billing_daily_passes enable row level security;
 alter table public.billing_invoice_reminders enable row level security;
 
--- An admin starts a run from the API (as themselves) and reads every run; the
--- findings of a run are written once and never changed by a person.
-create policy billing_reconciliation_runs_admin on public.billing_reconciliation_runs
-  for all to authenticated using ((select public.billing_is_admin()))
-  with check ((select public.billing_is_admin()));
+create policy billing_reconciliation_runs_admin_read on public.billing_reconciliation_runs
+  for select to authenticated using ((select public.billing_is_admin()));
 create policy billing_reconciliation_findings_admin_read
   on public.billing_reconciliation_findings
   for select to authenticated using ((select public.billing_is_admin()));
-create policy billing_reconciliation_findings_admin_write
-  on public.billing_reconciliation_findings
-  for insert to authenticated with check ((select public.billing_is_admin()));
 create policy billing_daily_passes_admin_read on public.billing_daily_passes
   for select to authenticated using ((select public.billing_is_admin()));
 create policy billing_invoice_reminders_admin_read on public.billing_invoice_reminders
   for select to authenticated using ((select public.billing_is_admin()));
-create policy billing_invoice_reminders_admin_send on public.billing_invoice_reminders
-  for insert to authenticated
-  with check ((select public.billing_is_admin()) and actor_type = 'user');
-
-grant select, insert, update on public.billing_reconciliation_runs to authenticated;
-grant select, insert on public.billing_reconciliation_findings,
-  public.billing_invoice_reminders to authenticated;
-grant select on public.billing_daily_passes to authenticated;
-grant select, insert, update, delete on public.billing_reconciliation_runs,
-  public.billing_reconciliation_findings, public.billing_daily_passes,
-  public.billing_invoice_reminders to service_role;
