@@ -26,7 +26,7 @@ ERROR_CODES = (
     "duplicate_stripe_customer", "local_postgres_unavailable", "migration_changed",
     "encryption_not_configured", "forbidden", "forbidden_role", "fx_unavailable",
     "internal_error", "invalid_amount", "invalid_characters", "invalid_cost",
-    "invalid_date_range", "invalid_duration", "invalid_event", "invalid_invoice_state",
+    "invalid_date", "invalid_date_range", "invalid_duration", "invalid_event", "invalid_invoice_state",
     "invalid_json",
     "invalid_payload", "invalid_signature", "invalid_since", "invalid_state", "invalid_user_id",
     "invalid_webhook_payload", "invoice_not_found", "invoice_not_in_stripe",
