@@ -67,7 +67,7 @@ def test_the_wizard_drafts_invoices_for_the_demo_month(console, admin, world):
 
 
 def test_a_failed_invoice_shows_stripes_error_and_retry_creates_it(console, admin, stripe_standin):
-    page, wizard = open_wizard(console, admin)
+    _, wizard = open_wizard(console, admin)
     wizard.get_by_role("button", name="Next: Preview Invoices").click()
     wizard.get_by_role("checkbox", name="Include Beta Medical").uncheck()
     wizard.get_by_role("button", name="Next: Stripe Options").click()
@@ -87,7 +87,7 @@ def test_a_failed_invoice_shows_stripes_error_and_retry_creates_it(console, admi
 
 
 def test_a_custom_range_ending_before_it_starts_is_refused_by_its_field(console, admin):
-    page, wizard = open_wizard(console, admin)
+    _, wizard = open_wizard(console, admin)
     wizard.get_by_role("radio", name="Custom Range", exact=True).check()
     wizard.get_by_label("Start date").fill("2026-10-31")
     wizard.get_by_label("End date").fill("2026-10-01")
