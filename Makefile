@@ -4,7 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help demo test serve lint bench clean web api-types web-check screenshots
+.PHONY: help demo test test-pooler serve lint bench clean web api-types web-check screenshots
+# Run again with the app's connections through PgBouncer in transaction mode (Supabase's 6543).
+POOLER_TESTS := tests/integration/test_transaction_pooler.py tests/integration/test_invoicing.py \
+	tests/integration/test_invoice_actions.py tests/integration/test_stripe_webhook.py \
+	tests/integration/test_retell_webhook.py tests/integration/test_access.py \
+	tests/integration/test_access_entra.py tests/integration/test_mfa.py
 PIP := $(PY) -m pip install -q --disable-pip-version-check
 
 help:  ## this list
@@ -49,6 +54,10 @@ demo: $(STAMP) $(WEB_BUILD)  ## the whole product on local parts
 test: $(STAMP) $(WEB_BUILD) web-check  ## lint + every test (browser tests too) on a real PostgreSQL and the stand-ins
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -n 2
+	$(MAKE) --no-print-directory test-pooler
+
+test-pooler: $(STAMP)  ## invoicing, webhook and access tests through PgBouncer (transaction mode)
+	BILLING_TEST_PGBOUNCER=1 $(PY) -m pytest -n 2 -q $(POOLER_TESTS)
 
 serve: $(STAMP) $(WEB_BUILD)  ## the API on http://127.0.0.1:7071 with local data and stand-ins
 	$(PY) -m billing serve-local --port 7071

@@ -47,11 +47,25 @@ param authIssuer string = ''
 @description('Expected "aud" claim; required with jwks (e.g. api://carexps-billing or "authenticated" for Supabase).')
 param authAudience string = ''
 
-@description('The claim holding the CareXPS user id (user_settings.user_id).')
-param authUserClaim string = 'sub'
+@description('The claim holding the CareXPS user id (user_settings.user_id). Empty: oid with an Entra ID JWKS (login.microsoftonline.com), else sub. With Entra ID, user_settings.user_id (and auth.users.id) must be the Entra object id.')
+param authUserClaim string = ''
+
+@description('Entra ID tenant id; when set, tokens whose tid differs are refused.')
+param authTenantId string = ''
+
+@description('How user_settings.fresh_mfa_secret is stored: billing-v1 (AES-256-GCM, this backend) or plain-base32.')
+@allowed([
+  'billing-v1'
+  'plain-base32'
+])
+param mfaSecretFormat string = 'billing-v1'
 
 @description('Optional comma-separated allow-list of CareXPS user ids (empty: every MFA-verified Super User).')
 param allowedUserIds string = ''
+
+@description('Refusals without a valid token per source address and minute before 429 (BILLING_DENIALS_PER_MINUTE); each is counted in one aggregated audit row.')
+@minValue(1)
+param denialsPerMinute int = 30
 
 @description('Billing time zone (IANA name): periods, the billing day, "MFA verified today".')
 param billingTimeZone string = 'America/Toronto'
@@ -375,8 +389,20 @@ var baseSettings = [
     value: authUserClaim
   }
   {
+    name: 'BILLING_AUTH_TENANT_ID'
+    value: authTenantId
+  }
+  {
+    name: 'BILLING_MFA_SECRET_FORMAT'
+    value: mfaSecretFormat
+  }
+  {
     name: 'BILLING_ALLOWED_USER_IDS'
     value: allowedUserIds
+  }
+  {
+    name: 'BILLING_DENIALS_PER_MINUTE'
+    value: string(denialsPerMinute)
   }
   {
     name: 'RETELL_BASE_URL'

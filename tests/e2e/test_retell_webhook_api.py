@@ -14,6 +14,7 @@ from billing.domain.pricing import DEFAULT_RATE_CARD, cents_from_vendor, cost_ch
 from billing.domain.usage import ms_from_utc
 from billing.usecases.usage_sync import sync_window
 from tests.fixtures.auth import auth_settings
+from tests.fixtures.db import follow_clock
 from tests.integration.test_usage_sync import END, START, ended, ledger
 
 ROUTE = "/api/billing/retell/webhook"
@@ -33,6 +34,7 @@ def api_clock():
 
 @pytest.fixture
 def api_deps(db, api_settings, api_clock, retell_client):
+    follow_clock(db, api_clock)
     return Deps(settings=api_settings, db=db, clock=api_clock, retell_client=retell_client)
 
 

@@ -192,23 +192,24 @@ ALL = {"select", "insert", "update", "delete"}
 ADMIN_ONLY_READ_APPEND = {"select", "insert"}
 
 # table -> operations allowed for a billing admin / for service_role
+# Invoices, batches and usage claims are written by the saga only, as service_role.
 ADMIN_ALLOWED: dict[str, set[str]] = {
     "billing_customers": ALL,
-    "invoice_batches": ALL,
-    "invoice_batch_items": ALL,
+    "invoice_batches": {"select"},
+    "invoice_batch_items": {"select"},
     "billing_customer_agents": ALL,
-    "invoice_records": ALL,
+    "invoice_records": {"select"},
     "billing_settings": {"select", "update"},
     "billing_audit_log": ADMIN_ONLY_READ_APPEND,
     "billing_rate_cards": {"select"},
-    "usage_records": {"select", "update"},
+    "usage_records": {"select"},
     "fx_rates": {"select", "insert"},
     "usage_sync_cursors": {"select"},
     "billing_access_state": set(),
     "billing_rate_limit_events": set(),
     "billing_auto_invoice_runs": {"select"},
     "billing_stripe_events": {"select"},
-    "billing_notification_outbox": {"select", "insert"},
+    "billing_notification_outbox": {"select"},
     "billing_usage_daily": {"select"},
     "billing_usage_monthly": {"select"},
     "billing_webhook_rejections": {"select"},

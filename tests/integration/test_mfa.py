@@ -152,3 +152,38 @@ def test_an_unreadable_secret_is_a_503_without_details(api, api_deps, user, admi
                        " where user_id = %s", [user.user_id])
     resp = verify(api, user, user.code(now(api_deps)))
     assert (resp.status_code, resp.json()["code"]) == (503, "mfa_secret_unreadable")
+
+
+def test_every_refused_attempt_is_audited_even_over_the_per_minute_limit(api, user,
+                                                                         admin_conn):
+    statuses = [verify(api, user, "000000").status_code for _ in range(12)]
+    assert statuses == [422] * 4 + [429] * 8
+    rows = mfa_audit(admin_conn)
+    assert [r["details"]["reason"] for r in rows] == (
+        ["invalid_code"] * 4 + ["locked"] * 6 + ["rate_limited"] * 2)
+    assert all(r["action"] == "BILLING_MFA_FAILED" for r in rows)
+    assert rows[-1]["details"]["retry_after"] > 0
+
+
+def test_an_unreadable_secret_is_audited_as_a_refused_attempt(api, api_deps, user, admin_conn):
+    admin_conn.execute("update user_settings set fresh_mfa_secret = 'v1:k9:AAAA'"
+                       " where user_id = %s", [user.user_id])
+    verify(api, user, user.code(now(api_deps)))
+    assert mfa_audit(admin_conn) == [{"action": "BILLING_MFA_FAILED",
+                                      "details": {"reason": "mfa_secret_unreadable"}}]
+
+
+class TestPlainBase32Secrets:
+    @pytest.fixture
+    def api_settings(self, api_settings):
+        return api_settings.model_copy(update={"billing_mfa_secret_format": "plain-base32"})
+
+    def test_a_secret_stored_unencrypted_verifies_with_the_plain_base32_format(
+            self, api, api_deps, user, admin_conn):
+        admin_conn.execute("update user_settings set fresh_mfa_secret = %s where user_id = %s",
+                           [user.totp_secret, user.user_id])
+        assert verify(api, user, user.code(now(api_deps))).status_code == 200
+
+    def test_a_sealed_secret_is_unreadable_as_plain_base32(self, api, api_deps, user):
+        resp = verify(api, user, user.code(now(api_deps)))
+        assert (resp.status_code, resp.json()["code"]) == (503, "mfa_secret_unreadable")

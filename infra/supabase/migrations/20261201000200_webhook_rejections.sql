@@ -22,7 +22,9 @@ create table public.billing_webhook_rejections (
 create index billing_webhook_rejections_seen_idx
   on public.billing_webhook_rejections (last_seen_at desc);
 
-revoke all on public.billing_webhook_rejections from public, anon, authenticated;
+revoke all on public.billing_webhook_rejections from public, anon, authenticated, service_role;
+revoke all on sequence public.billing_webhook_rejections_id_seq
+  from public, anon, authenticated, service_role;
 grant select on public.billing_webhook_rejections to authenticated;
 grant select, insert, update on public.billing_webhook_rejections to service_role;
 
