@@ -47,6 +47,7 @@ ALLOWED_DETAIL_KEYS = frozenset({
     "valid_until", "retry_after", "due_date", "due_in_days", "supplementary",
     "markup_percentage", "fx_rate", "fx_rate_date", "rate_card_id", "setting",
     "stripe_action", "usage_released", "source_hash", "before",
+    "run_id", "kind", "since", "repair", "trigger", "repaired", "reminder_day", "days_overdue",
 })
 
 
