@@ -11,6 +11,7 @@ from functions import (
     invoices,
     invoicing,
     meta,
+    reconciliation,
     reports,
     retell_webhook,
     settings,
@@ -23,7 +24,8 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
 for blueprint in (health.bp, meta.bp, access.bp, customers.bp, audit.bp,
                   usage.bp, retell_webhook.bp, timers.bp, dashboard.bp,
-                  invoices.bp, invoicing.bp, reports.bp, settings.bp, stripe_webhook.bp):
+                  invoices.bp, invoicing.bp, reconciliation.bp, reports.bp, settings.bp,
+                  stripe_webhook.bp):
     app.register_functions(blueprint)
 # Last: the host tries routes in registration order; this answers what none matched.
 app.register_functions(fallback.bp)

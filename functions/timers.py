@@ -9,7 +9,8 @@ bp = func.Blueprint()
 @bp.timer_trigger(schedule="0 5 * * * *", arg_name="timer", run_on_startup=False)
 def hourly(timer: func.TimerRequest) -> None:
     """The hourly run as the system: incremental usage sync, overdue sweep, monthly
-    auto-invoicing when due, and queued notification e-mails."""
+    auto-invoicing when due, the daily pass (reconciliation with Stripe, payment
+    reminders) once per local day, and queued notification e-mails."""
     from billing.bootstrap import get_deps
     from billing.usecases.hourly import run_hourly
 

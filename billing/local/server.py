@@ -49,9 +49,20 @@ class Router:
                        and match_route(route, path) is not None for m in methods})
 
 
-def _request(request: Request, params: dict[str, str]) -> func.HttpRequest:
+def _forwarded_for(request: Request, environ: dict[str, Any]) -> dict[str, str]:
+    """The request headers with the peer appended to ``X-Forwarded-For``, as Azure's
+    front end does (the app trusts only that rightmost entry)."""
+    headers = {k: v for k, v in request.headers.items() if k.lower() != "x-forwarded-for"}
+    peer = f"{environ.get('REMOTE_ADDR', '')}:{environ.get('REMOTE_PORT', '')}"
+    sent = request.headers.get("X-Forwarded-For")
+    headers["X-Forwarded-For"] = f"{sent}, {peer}" if sent else peer
+    return headers
+
+
+def _request(request: Request, environ: dict[str, Any],
+             params: dict[str, str]) -> func.HttpRequest:
     return func.HttpRequest(
-        method=request.method, url=request.url, headers=dict(request.headers),
+        method=request.method, url=request.url, headers=_forwarded_for(request, environ),
         params={k: ",".join(v) for k, v in request.args.lists()}, route_params=params,
         body=request.get_data())
 
@@ -75,7 +86,7 @@ def wsgi_app(functions: list[Any], origins: frozenset[str] | None = None) -> Any
             return Response(status=204, headers=cors.preflight_headers(origin, methods))(
                 environ, start_response)
         found = router.match(request.method, path) if path is not None else None
-        out: func.HttpResponse = (found[0](_request(request, found[1])) if found
+        out: func.HttpResponse = (found[0](_request(request, environ, found[1])) if found
                                   else unmatched(request.method, request.url))
         headers = dict(out.headers)
         headers.setdefault("Content-Type", f"{out.mimetype}; charset={out.charset}")
