@@ -43,7 +43,7 @@ api-types: $(STAMP) $(WEB_DEPS)  ## regenerate web/src/api/schema.d.ts from the 
 	cd web && node scripts/generate-api.mjs openapi.json
 
 web-check: api-types  ## the console's types against the API, and its lint
-	cd web && npx tsc --noEmit && npm run lint --silent
+	cd web && npm run typecheck --silent && npm run lint --silent
 
 screenshots: $(STAMP) $(WEB_BUILD)  ## every console page at 390x844 and 1440x900 into out/screenshots/
 	BILLING_SCREENSHOTS_DIR=out/screenshots $(PY) -m pytest tests/browser/test_screenshots.py -q -p no:randomly
