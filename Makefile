@@ -46,7 +46,7 @@ web-check: api-types  ## the console's types against the API, and its lint
 	cd web && npx tsc --noEmit && npm run lint --silent
 
 screenshots: $(STAMP) $(WEB_BUILD)  ## every console page at 390x844 and 1440x900 into out/screenshots/
-	$(PY) -m tests.browser.screenshots out/screenshots
+	BILLING_SCREENSHOTS_DIR=out/screenshots $(PY) -m pytest tests/browser/test_screenshots.py -q -p no:randomly
 
 demo: $(STAMP) $(WEB_BUILD)  ## the whole product on local parts
 	$(PY) -m billing demo
