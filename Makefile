@@ -66,7 +66,7 @@ lint: $(STAMP)  ## ruff over the whole tree
 	$(VENV)/bin/ruff check .
 
 bench: $(STAMP)  ## the benchmarks; each prints its figures
-	for b in segments costing sync invoicing dashboard reconcile; do $(PY) -m bench.$$b || exit 1; done
+	for b in segments costing sync invoicing dashboard reconcile load; do $(PY) -m bench.$$b || exit 1; done
 
 clean:  ## remove the venv and every generated file
 	rm -rf $(VENV) out .pytest_cache .ruff_cache web/node_modules web/dist
