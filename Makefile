@@ -23,7 +23,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	touch $(STAMP)
 
 # The console (web/): npm ci when the lockfile changes, a build when a source changes.
-WEB_SOURCES := $(shell find web -path web/node_modules -prune -o -path web/dist -prune -o -type f -print 2>/dev/null)
+WEB_SOURCES := $(shell find web -path web/node_modules -prune -o -path web/dist -prune -o -name openapi.json -prune -o -type f -print 2>/dev/null)
 WEB_DEPS := web/node_modules/.installed
 WEB_BUILD := web/dist/index.html
 OPENAPI := $(PY) -m billing openapi
