@@ -1,100 +1,116 @@
-"""Load without loss: a mix of requests from concurrent clients against the served app.
+"""Load without loss: 2,000 mixed requests from 20 concurrent clients against `billing serve`.
 
-``fire`` sends a list of requests from ``clients`` threads (one keep-alive
-httpx client each) and records every answer's status and latency; ``report``
-prints the count per kind and status and p50/p95/max latency, overall and per
-kind. ``tests/e2e/test_load.py`` builds the mix (reads, exports, requests with
-invalid tokens, Stripe and Retell webhooks including duplicates and malformed
-ones) against ``billing serve`` on the test database and the stand-ins, runs it
-with 20 clients and checks that nothing was lost or applied twice. Run it alone
-with its figures:  .venv/bin/python -m pytest tests/e2e/test_load.py -s
+Run from the repository root:  .venv/bin/python -m bench.load [--clients N] [--total N]
+
+Starts a throwaway PostgreSQL cluster and the Stripe and Retell stand-ins, sends
+and pays twenty October invoices through Stripe, then serves the app on loopback
+and sends the mix of ``bench.load_mix`` (admin reads and exports, invalid tokens,
+Stripe and Retell webhooks with duplicates and malformed ones). Prints requests
+per second and p50/p95/max latency per kind, then runs the no-loss checks: no
+5xx, each webhook applied exactly once, denials aggregated as specified.
+The same mix runs in ``make test`` as ``tests/e2e/test_load.py``.
 """
 from __future__ import annotations
 
-import queue
-import statistics
-import threading
-import time
-from collections import Counter
-from dataclasses import dataclass, field
+import sys
+from pathlib import Path
 
-import httpx
+if __package__ in (None, ""):  # `python bench/X.py`: the repository root is importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import argparse
+import logging
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
-@dataclass(frozen=True)
-class Request:
-    """One request of the mix; ``kind`` groups it in the report and the checks."""
+import psycopg
 
-    kind: str
-    method: str
-    path: str
-    headers: dict[str, str] = field(default_factory=dict)
-    content: bytes | None = None
-    key: str | None = None  # what the checks need to know (event id, record id, ...)
+from bench.builders import bench_settings, verified_super_user
+from bench.load_client import fire, report
+from bench.load_mix import MixSize, build_mix, check_run
+from billing.adapters.clock import SystemClock
+from billing.adapters.postgres.migrations import migrate
+from billing.adapters.postgres.sessions import Database
+from billing.adapters.retell import RetellClient
+from billing.adapters.secrets import encrypt
+from billing.adapters.stripe_gateway import StripeGateway
+from billing.bootstrap import Deps, use_deps
+from billing.domain.periods import Period
+from billing.domain.usage import ms_from_utc
+from billing.local.cluster import LocalCluster
+from billing.local.server import serve_in_thread
+from billing.usecases import invoice_runs
+from billing.usecases.invoicing import GenerateOptions
+from standins.retell import RetellStandin
+from standins.stripe import StripeStandin
 
-
-@dataclass(frozen=True)
-class Outcome:
-    """The answer to one request and how long it took."""
-
-    request: Request
-    status: int
-    millis: float
-    body: bytes
-
-
-def fire(base_url: str, requests: list[Request], clients: int = 20,
-         timeout: float = 60.0) -> tuple[list[Outcome], float]:
-    """Send ``requests`` from ``clients`` concurrent clients; (outcomes, wall seconds)."""
-    todo: queue.Queue[Request] = queue.Queue()
-    for request in requests:
-        todo.put(request)
-    outcomes: list[Outcome] = []
-    lock = threading.Lock()
-
-    def worker() -> None:
-        with httpx.Client(base_url=base_url, timeout=timeout) as client:
-            while True:
-                try:
-                    request = todo.get_nowait()
-                except queue.Empty:
-                    return
-                started = time.perf_counter()
-                resp = client.request(request.method, request.path, headers=request.headers,
-                                      content=request.content)
-                done = Outcome(request, resp.status_code,
-                               (time.perf_counter() - started) * 1000, resp.content)
-                with lock:
-                    outcomes.append(done)
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker, name=f"load-{n}") for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes, time.perf_counter() - started
+OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31))
+CUSTOMERS = 20
+KEY = "sk_test_CareXPSLoad"
+SECRET = "whsec_CareXPSLoadBenchmark"  # noqa: S105 (the stand-in's test secret)
 
 
-def percentile(samples: list[float], pct: float) -> float:
-    """The nearest-rank percentile of ``samples``."""
-    ordered = sorted(samples)
-    return ordered[max(0, round(pct / 100 * len(ordered)) - 1)]
+def seed(url: str, keyring) -> list[str]:
+    """The webhook secret, a notification address and twenty customers with October usage."""
+    with psycopg.connect(url) as conn:
+        conn.execute("update billing_settings set stripe_webhook_secret_encrypted = %s,"
+                     " notification_email = 'billing@carexps.example'",
+                     [encrypt(SECRET, keyring)])
+        ids = []
+        for n in range(CUSTOMERS):
+            ids.append(conn.execute(
+                "insert into billing_customers (customer_name, customer_email) values (%s, %s)"
+                " returning id::text", [f"Load Clinic {n:02d}", f"billing{n}@clinic.example"]
+            ).fetchone()[0])
+            conn.execute("insert into billing_customer_agents values (%s, %s)",
+                         [f"agent_load_{n}", ids[-1]])
+            conn.execute(
+                "insert into usage_records (source, external_id, agent_id, started_at,"
+                " sms_segments, twilio_cost_usd, retell_cost_usd_cents)"
+                " values ('retell_chat', %s, %s, %s, 5, 0.0415, 3.5)",
+                [f"chat_load_{n}", f"agent_load_{n}", datetime(2026, 10, 10, 15, tzinfo=UTC)])
+    return ids
 
 
-def _line(label: str, samples: list[float]) -> str:
-    return (f"{label:<22} n={len(samples):<5} p50={statistics.median(samples):7.1f} ms"
-            f"  p95={percentile(samples, 95):7.1f} ms  max={max(samples):7.1f} ms")
+def run(clients: int, size: MixSize) -> None:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("billing.webhooks").setLevel(logging.ERROR)  # the malformed ones, on purpose
+    with LocalCluster() as cluster, StripeStandin() as stripe, RetellStandin() as retell:
+        migrate(cluster.url, local=True)
+        settings = bench_settings(cluster.url, fx_fixed_usd_cad=Decimal("1.37"),
+                                  retell_api_key=retell.api_key, retell_base_url=retell.base_url)
+        gateway = StripeGateway(KEY, stripe.base_url)
+        deps = Deps(settings=settings, db=Database(cluster.url), clock=SystemClock(),
+                    payments_factory=lambda: gateway,
+                    retell_client=RetellClient(retell.api_key, retell.base_url))
+        admin = verified_super_user(deps)
+        batch = invoice_runs.generate(deps, None, OCTOBER, seed(cluster.url, deps.keyring),
+                                      GenerateOptions(mode="send"))
+        stripe_ids = [i["stripe_invoice_id"] for i in batch["items"]]
+        for stripe_id in stripe_ids:
+            stripe.mark_paid(stripe_id)
+        mix = build_mix(size, admin_headers=[admin.headers], stripe_events=stripe.events(),
+                        stripe_secret=SECRET, retell_standin=retell,
+                        retell_at_ms=ms_from_utc(deps.clock.now()))
+        server, _thread = serve_in_thread(0)
+        try:
+            with use_deps(deps):
+                outcomes, seconds = fire(f"http://127.0.0.1:{server.server_port}", mix, clients)
+        finally:
+            server.shutdown()
+            server.server_close()
+        print(report(outcomes, seconds, clients))
+        with psycopg.connect(cluster.url) as conn:
+            check_run(outcomes, conn, stripe_ids=stripe_ids, retell_standin=retell,
+                      denials_per_minute=settings.billing_denials_per_minute)
+        print("check: OK — no 5xx, each webhook applied once, denials aggregated")
+        deps.db.close()
 
 
-def report(outcomes: list[Outcome], seconds: float, clients: int) -> str:
-    """Counts per kind and status, and latency figures, as printable text."""
-    lines = [f"{len(outcomes)} requests from {clients} clients in {seconds:.1f} s"
-             f" ({len(outcomes) / seconds:.0f} req/s)",
-             _line("all", [o.millis for o in outcomes])]
-    for kind in sorted({o.request.kind for o in outcomes}):
-        mine = [o for o in outcomes if o.request.kind == kind]
-        statuses = Counter(o.status for o in mine)
-        lines.append(_line(kind, [o.millis for o in mine]) + "  statuses "
-                     + ", ".join(f"{s}x{n}" for s, n in sorted(statuses.items())))
-    return "\n".join(lines)
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--total", type=int, default=2000)
+    args = parser.parse_args()
+    # One admin here: at most 20 exports a minute per user.
+    run(args.clients, MixSize(total=args.total, exports=18))
