@@ -48,7 +48,8 @@ def _ids(values: list[UUID] | None) -> list[str] | None:
 
 @endpoint(bp, "POST", "billing/invoices/preview", body=PreviewIn, response=InvoicePreview,
           tag="invoices",
-          summary="Preview invoices for a period: usage, costs, FX, totals, warnings")
+          summary="Preview invoices for a period: usage, costs, FX, totals, warnings",
+          errors=(503,))
 def preview_invoices(call: Call) -> dict:
     body: PreviewIn = call.body
     if body.sync:
@@ -63,7 +64,8 @@ def preview_invoices(call: Call) -> dict:
 
 @endpoint(bp, "POST", "billing/invoice-batches", body=BatchIn, response=InvoiceBatch,
           status=201, tag="invoices",
-          summary="Generate invoices for customers (draft, finalize or send) as one batch")
+          summary="Generate invoices for customers (draft, finalize or send) as one batch",
+          errors=(409, 429, 502, 503))
 def create_invoice_batch(call: Call) -> dict:
     body: BatchIn = call.body
     org = invoice_runs.load_org(call.deps, invoice_runs.session_for(call.deps, call.principal))
@@ -80,6 +82,7 @@ def get_invoice_batch(call: Call) -> dict:
 
 @endpoint(bp, "POST", "billing/invoice-batches/{batch_id:guid}/retry", response=InvoiceBatch,
           tag="invoices",
-          summary="Re-run a batch's failed items with the same idempotency keys")
+          summary="Re-run a batch's failed items with the same idempotency keys",
+          errors=(409, 502, 503))
 def retry_invoice_batch(call: Call) -> dict:
     return invoice_runs.retry(call.deps, call.principal, uuid_param(call.params["batch_id"]))
