@@ -6,6 +6,7 @@ from functions import (
     audit,
     customers,
     dashboard,
+    fallback,
     health,
     invoices,
     invoicing,
@@ -26,3 +27,5 @@ for blueprint in (health.bp, meta.bp, access.bp, customers.bp, audit.bp,
                   invoices.bp, invoicing.bp, reconciliation.bp, reports.bp, settings.bp,
                   stripe_webhook.bp):
     app.register_functions(blueprint)
+# Last: the host tries routes in registration order; this answers what none matched.
+app.register_functions(fallback.bp)

@@ -5,6 +5,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 
+from billing.domain.api_types import ApiDate
 from billing.domain.periods import Period, Preset, resolve_period
 
 
@@ -14,8 +15,8 @@ class PeriodIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     preset: Preset = Preset.PREVIOUS_MONTH
-    start: date | None = None
-    end: date | None = None
+    start: ApiDate | None = None
+    end: ApiDate | None = None
 
     def to_period(self, today: date) -> Period:
         """The period as local calendar days (``today`` in the billing time zone)."""

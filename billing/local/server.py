@@ -1,10 +1,11 @@
 """`billing serve`: the function app's HTTP routes on 127.0.0.1 for development
-and end-to-end tests, dispatching to the same registered Azure handlers."""
+and end-to-end tests, dispatching to the same registered Azure handlers, routed
+as the Functions host routes (registration order, route constraints), with CORS
+for the console's origins."""
 from __future__ import annotations
 
 import importlib
 import importlib.util
-import re
 import sys
 import threading
 from functools import lru_cache
@@ -12,24 +13,40 @@ from pathlib import Path
 from typing import Any
 
 import azure.functions as func
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from billing.local import cors
 from billing.local.console import handles, serve_console
+from functions._routes import match_route
+from functions.fallback import unmatched
 
-_PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
+ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
-def _rules(functions: list[Any]) -> Map:
-    rules = []
-    for function in functions:
-        trigger = next(b for b in function.get_bindings() if b.type == "httpTrigger")
-        path = "/api/" + _PARAM.sub(r"<\1>", trigger.route)
-        methods = [str(m.value if hasattr(m, "value") else m) for m in trigger.methods]
-        rules.append(Rule(path, methods=methods, endpoint=function.get_user_function()))
-    return Map(rules, strict_slashes=False)
+class Router:
+    """The host's routing: routes tried in registration order, constraints honoured,
+    the first whose template and methods match answers."""
+
+    def __init__(self, functions: list[Any]) -> None:
+        self.routes = []
+        for function in functions:
+            trigger = next(b for b in function.get_bindings() if b.type == "httpTrigger")
+            methods = (tuple(str(getattr(m, "value", m)).upper() for m in trigger.methods)
+                       if trigger.methods else ALL_METHODS)
+            self.routes.append((trigger.route, methods, function.get_user_function()))
+
+    def match(self, method: str, path: str) -> tuple[Any, dict[str, str]] | None:
+        """The handler and route parameters for ``method`` on ``path`` (after /api/)."""
+        for route, methods, handler in self.routes:
+            if method in methods and (params := match_route(route, path)) is not None:
+                return handler, params
+        return None
+
+    def methods(self, path: str) -> list[str]:
+        """The methods some route other than a catch-all takes on ``path``."""
+        return sorted({m for route, methods, _ in self.routes if "{*" not in route
+                       and match_route(route, path) is not None for m in methods})
 
 
 def _forwarded_for(request: Request, environ: dict[str, Any]) -> dict[str, str]:
@@ -42,26 +59,39 @@ def _forwarded_for(request: Request, environ: dict[str, Any]) -> dict[str, str]:
     return headers
 
 
-def wsgi_app(functions: list[Any]) -> Any:
-    """A WSGI application that routes like the Functions host does (and serves the
-    built console at /admin/billing/)."""
-    url_map = _rules(functions)
+def _request(request: Request, environ: dict[str, Any],
+             params: dict[str, str]) -> func.HttpRequest:
+    return func.HttpRequest(
+        method=request.method, url=request.url, headers=_forwarded_for(request, environ),
+        params={k: ",".join(v) for k, v in request.args.lists()}, route_params=params,
+        body=request.get_data())
+
+
+def wsgi_app(functions: list[Any], origins: frozenset[str] | None = None) -> Any:
+    """A WSGI application that routes like the Functions host does, with CORS for
+    ``origins`` (default: ``BILLING_CORS_ORIGINS``), and serves the built console at
+    /admin/billing/."""
+    router = Router(functions)
+    allowed = cors.allowed_origins() if origins is None else origins
 
     def application(environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
         if handles(request.path):
             return serve_console(environ, start_response)
-        try:
-            handler, values = url_map.bind_to_environ(environ).match()
-        except HTTPException as exc:
-            return exc(environ, start_response)
-        req = func.HttpRequest(
-            method=request.method, url=request.url, headers=_forwarded_for(request, environ),
-            params=dict(request.args), route_params=values, body=request.get_data(),
-        )
-        out: func.HttpResponse = handler(req)
+        origin = request.headers.get("Origin", "").rstrip("/")
+        origin = origin if origin in allowed else ""
+        path = request.path[len("/api/"):] if request.path.startswith("/api/") else None
+        if origin and path is not None and cors.is_preflight(request.method, request.headers) \
+                and (methods := router.methods(path)):
+            return Response(status=204, headers=cors.preflight_headers(origin, methods))(
+                environ, start_response)
+        found = router.match(request.method, path) if path is not None else None
+        out: func.HttpResponse = (found[0](_request(request, environ, found[1])) if found
+                                  else unmatched(request.method, request.url))
         headers = dict(out.headers)
         headers.setdefault("Content-Type", f"{out.mimetype}; charset={out.charset}")
+        if origin:
+            headers.update(cors.response_headers(origin))
         return Response(out.get_body(), status=out.status_code, headers=headers)(
             environ, start_response)
 
