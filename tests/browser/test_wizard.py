@@ -98,3 +98,11 @@ def test_a_custom_range_ending_before_it_starts_is_refused_by_its_field(console,
     wizard.get_by_label("End date").fill("2026-10-15")
     wizard.get_by_role("button", name="Next: Preview Invoices").click()
     expect(wizard).to_contain_text("Oct 1, 2026 – Oct 15, 2026")
+
+
+def test_syncing_usage_first_shows_the_apis_reason_when_retell_is_not_reachable(console, admin):
+    _, wizard = open_wizard(console, admin)
+    wizard.get_by_role("checkbox", name="Sync usage from Retell first").check()
+    wizard.get_by_role("button", name="Next: Preview Invoices").click()
+    expect(wizard.get_by_role("alert")).to_contain_text("RETELL_API_KEY is not configured.")
+    expect(wizard.get_by_role("button", name="Next: Preview Invoices")).to_be_enabled()
