@@ -13,6 +13,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Literal
 
 import azure.functions as func
@@ -171,7 +172,7 @@ def _parse_body(model: type[BaseModel] | None, req: func.HttpRequest) -> BaseMod
         return None
     raw = req.get_body() or b"{}"
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_float=Decimal)  # keeps 1e-400 visible as written
     except (ValueError, UnicodeDecodeError):
         raise E.ValidationFailed("The request body is not valid JSON.",
                                  code="invalid_json") from None
