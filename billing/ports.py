@@ -49,6 +49,7 @@ class StripeInvoice:
     paid_at: datetime | None
     voided_at: datetime | None
     metadata: Mapping[str, str] = field(default_factory=dict)
+    due_at: datetime | None = None  # the moment Stripe's due date stands for
 
 
 class PaymentGateway(Protocol):

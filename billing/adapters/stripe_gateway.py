@@ -283,7 +283,7 @@ class StripeGateway:
             finalized_at=_moment(transitions.get("finalized_at")),
             paid_at=_moment(transitions.get("paid_at")),
             voided_at=_moment(transitions.get("voided_at")),
-            metadata=dict(data.get("metadata") or {}),
+            metadata=dict(data.get("metadata") or {}), due_at=due,
         )
 
     def construct_webhook_event(self, payload: bytes, signature_header: str, secret: str) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Automatic monthly invoicing and the overdue sweep, run by the hourly timer.
+"""Automatic monthly invoicing, run by the hourly timer.
 
 Once the billing day and hour (``auto_invoice_day_of_month``,
 ``auto_invoice_time``) have arrived in the billing time zone, the previous
@@ -27,13 +27,12 @@ from billing.adapters.postgres.audit_sql import record_audit
 from billing.adapters.postgres.sessions import Connection
 from billing.adapters.postgres.settings_sql import load_settings
 from billing.domain.errors import BillingError
-from billing.domain.periods import Period, local_today, previous_month
+from billing.domain.periods import Period, previous_month
 from billing.usecases import invoice_runs
 from billing.usecases.invoicing import GenerateOptions
 
 STARTED = "BILLING_AUTO_INVOICE_STARTED"
 RESUMED = "BILLING_AUTO_INVOICE_RESUMED"
-OVERDUE = "BILLING_INVOICE_OVERDUE"
 ACTOR = invoice_runs.SYSTEM_ACTOR
 #: How long an instance may work on a month before another may take over (the
 #: hourly timer fires every 60 minutes, so a crashed run is finished next hour).
@@ -165,20 +164,3 @@ def _process(deps: Any, period: Period, batch_id: str) -> AutoInvoiceOutcome:
                                   finished_at=deps.clock.now())
     return AutoInvoiceOutcome(view["status"], period, batch_id, succeeded=view["succeeded"],
                               failed=view["failed"], skipped=view["skipped"])
-
-
-def mark_overdue_invoices(deps: Any) -> list[str]:
-    """Sent invoices past their due date (billing time zone) become overdue, audited;
-    returns their ids. A status only moves forward: paid or cancelled ones stay."""
-    with deps.db.system_session("overdue_sweep") as conn:
-        today = local_today(deps.clock.now(), load_settings(conn)["billing_time_zone"])
-        rows = automation_sql.mark_overdue(conn, today)
-        for row in rows:
-            record_audit(conn, actor=None, action=OVERDUE, resource_type="invoice",
-                         resource_id=row["id"], details={
-                             "invoice_id": row["id"], "invoice_number": row["invoice_number"],
-                             "stripe_invoice_id": row["stripe_invoice_id"],
-                             "customer_name": row["customer_name"],
-                             "total_cad": row["total_amount_cad"], "due_date": row["due_date"],
-                             "from_status": "sent", "to_status": "overdue"})
-    return [row["id"] for row in rows]

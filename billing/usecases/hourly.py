@@ -13,12 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from billing.domain.errors import BillingError
-from billing.usecases.auto_invoicing import (
-    AutoInvoiceOutcome,
-    mark_overdue_invoices,
-    run_auto_invoicing,
-)
+from billing.usecases.auto_invoicing import AutoInvoiceOutcome, run_auto_invoicing
 from billing.usecases.notifications import DrainResult, drain_outbox
+from billing.usecases.overdue import mark_overdue_invoices
 from billing.usecases.usage_sync import SyncResult, sync_incremental
 
 log = logging.getLogger("billing.hourly")

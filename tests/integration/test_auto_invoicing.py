@@ -264,23 +264,51 @@ def test_stripe_not_configured_releases_the_month_for_a_later_run(auto, world_de
                      ).auto_invoice.status == "completed"
 
 
-def test_sent_invoices_past_their_due_date_become_overdue_once(auto, world_deps, admin_conn):
-    hourly_at(world_deps, BILLING_MOMENT)
+def stripe_due_day(gateway, conn, customer_id) -> date:
+    """Stripe's due date of the customer's invoice, as a Toronto calendar day."""
+    stripe_id = conn.execute("select stripe_invoice_id from invoice_records"
+                             " where billing_customer_id = %s", [customer_id]).fetchone()[0]
+    return gateway.retrieve_invoice(stripe_id).due_at.astimezone(TORONTO).date()
+
+
+def october_invoiced_then_automation_off(deps, conn) -> None:
+    """October invoiced by the hourly run; no later month (Stripe's clock is real time)."""
+    hourly_at(deps, BILLING_MOMENT)
+    conn.execute("update billing_settings set auto_invoice_enabled = false")
+
+
+def test_sent_invoices_past_stripes_due_date_become_overdue_once(auto, world_deps, admin_conn,
+                                                                 stripe_gateway):
+    october_invoiced_then_automation_off(world_deps, admin_conn)
     acme, beta = auto.customers["acme"], auto.customers["beta"]
-    admin_conn.execute("update invoice_records set due_date = '2026-11-20'")
-    admin_conn.execute("update invoice_records set invoice_status = 'paid'"
-                       " where billing_customer_id = %s", [beta])
-    on_due_day = hourly_at(world_deps, datetime(2026, 11, 20, 23, 30, tzinfo=TORONTO))
+    due = stripe_due_day(stripe_gateway, admin_conn, acme)
+    paid = admin_conn.execute("select stripe_invoice_id from invoice_records"
+                              " where billing_customer_id = %s", [beta]).fetchone()[0]
+    stripe_gateway.pay_out_of_band(paid, idempotency_key="paid-by-cheque")
+    on_due_day = hourly_at(world_deps, datetime.combine(due, datetime.max.time(), TORONTO))
     assert on_due_day.overdue == []
-    run = hourly_at(world_deps, datetime(2026, 11, 21, 0, 5, tzinfo=TORONTO))
-    [overdue_id] = run.overdue
+    day_after = datetime.combine(due + timedelta(days=1), datetime.min.time(), TORONTO)
+    run = hourly_at(world_deps, day_after + timedelta(minutes=5))
     status = dict(admin_conn.execute("select billing_customer_id::text, invoice_status"
                                      " from invoice_records").fetchall())
-    assert status == {acme: "overdue", beta: "paid"}
-    assert hourly_at(world_deps, datetime(2026, 11, 22, tzinfo=TORONTO)).overdue == []
+    [overdue_id] = run.overdue
+    assert status == {acme: "overdue", beta: "paid"}  # Stripe's payment wins over overdue
+    assert hourly_at(world_deps, day_after + timedelta(days=1)).overdue == []
     actor, details = admin_conn.execute(
         "select actor_type, details from billing_audit_log where action ="
         " 'BILLING_INVOICE_OVERDUE'").fetchone()
     assert actor == "system"
     assert (details["invoice_id"], details["from_status"], details["to_status"],
             details["customer_name"]) == (overdue_id, "sent", "overdue", "Acme Healthcare")
+
+
+def test_our_recorded_due_date_alone_never_makes_an_invoice_overdue(auto, world_deps,
+                                                                    admin_conn, stripe_gateway):
+    october_invoiced_then_automation_off(world_deps, admin_conn)
+    due = stripe_due_day(stripe_gateway, admin_conn, auto.customers["acme"])
+    admin_conn.execute("update invoice_records set due_date = %s", [due - timedelta(days=20)])
+    run = hourly_at(world_deps, datetime.combine(due - timedelta(days=10), datetime.min.time(),
+                                                 TORONTO))
+    assert run.overdue == [] and "overdue_sweep" not in run.failures
+    assert {s for (s,) in admin_conn.execute("select invoice_status from invoice_records")} \
+        == {"sent"}

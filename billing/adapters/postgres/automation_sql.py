@@ -68,11 +68,11 @@ def customers_to_invoice(conn: Connection, period: Period) -> list[str]:
     return [row["id"] for row in rows]
 
 
-def mark_overdue(conn: Connection, today: date) -> list[dict[str, Any]]:
-    """Sent invoices whose due date has passed become overdue; returns them."""
-    return conn.execute(
-        "update invoice_records i set invoice_status = 'overdue' from billing_customers c"
-        " where c.id = i.billing_customer_id and i.invoice_status = 'sent'"
-        " and i.due_date < %s returning i.id::text as id, i.invoice_number,"
-        " i.stripe_invoice_id, i.total_amount_cad, i.due_date, c.customer_name",
-        [today]).fetchall()
+def overdue_candidates(conn: Connection, today: date) -> list[tuple[str, str]]:
+    """(invoice id, Stripe id) of sent invoices whose recorded due date is today or
+    earlier: the ones the overdue sweep checks against Stripe."""
+    rows = conn.execute(
+        "select id::text as id, stripe_invoice_id from invoice_records"
+        " where invoice_status = 'sent' and stripe_invoice_id is not null"
+        " and due_date <= %s order by due_date, id", [today]).fetchall()
+    return [(row["id"], row["stripe_invoice_id"]) for row in rows]
