@@ -5,6 +5,12 @@ Message texts are unique (no caching can help); the target is < 10 s for the cha
 """
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # `python bench/X.py`: the repository root is importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import argparse
 import os
 import random

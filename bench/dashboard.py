@@ -14,6 +14,12 @@ Prints p50/p95/max. Target: dashboard p95 < 300 ms.
 """
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # `python bench/X.py`: the repository root is importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import argparse
 import io
 import logging
@@ -28,15 +34,15 @@ from typing import Any
 import httpx
 import psycopg
 
+from bench.builders import bench_settings, verified_super_user
 from billing.adapters.clock import SystemClock
-from billing.adapters.postgres.local_cluster import LocalCluster
 from billing.adapters.postgres.migrations import migrate
 from billing.adapters.postgres.sessions import Database
 from billing.bootstrap import Deps, use_deps
 from billing.domain.periods import local_today, previous_month
+from billing.local.cluster import LocalCluster
+from billing.local.server import serve_in_thread
 from billing.usecases.dashboard import build_dashboard
-from functions._local_server import serve_in_thread
-from tests.fixtures.auth import Personas, auth_settings
 
 CUSTOMERS = 200
 UNMAPPED_AGENTS = 10
@@ -172,7 +178,7 @@ def run(records: int, explain: bool, seed: int = 20261127) -> None:
             conn.execute("create database bench")
         url = cluster.url_for("bench")
         migrate(url, local=True)
-        deps = Deps(settings=auth_settings(url, fx_fixed_usd_cad=FX), db=Database(url),
+        deps = Deps(settings=bench_settings(url, fx_fixed_usd_cad=FX), db=Database(url),
                     clock=SystemClock())
         now = deps.clock.now()
         with psycopg.connect(url, autocommit=True) as conn:
@@ -188,7 +194,7 @@ def run(records: int, explain: bool, seed: int = 20261127) -> None:
                 " (select count(*) from billing_usage_monthly)").fetchone()
             print(f"{len(customers)} customers, {len(agents)} agents; rollup rows:"
                   f" {daily:,} daily, {monthly:,} monthly")
-            persona = Personas(conn, deps).create("verified")
+        persona = verified_super_user(deps)
         if explain:
             explain_dashboard(deps, persona.user_id)
         month = previous_month(local_today(now, TZ))

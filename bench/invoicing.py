@@ -8,6 +8,12 @@ Run from the repository root:  .venv/bin/python -m bench.invoicing [--customers 
 """
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # `python bench/X.py`: the repository root is importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import argparse
 import time
 import uuid
@@ -17,12 +23,12 @@ from decimal import Decimal
 import psycopg
 
 from billing.adapters.clock import ManualClock
-from billing.adapters.postgres.local_cluster import LocalCluster
 from billing.adapters.postgres.migrations import migrate
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.bootstrap import Deps, build_deps
 from billing.config import Settings
 from billing.domain.periods import Period
+from billing.local.cluster import LocalCluster
 from billing.usecases import invoice_runs
 from billing.usecases.invoicing import GenerateOptions
 from standins.stripe import StripeStandin

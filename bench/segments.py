@@ -8,6 +8,12 @@ loop calibration line says how fast this Python is running at the moment.
 """
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # `python bench/X.py`: the repository root is importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import argparse
 import json
 import os
@@ -16,7 +22,6 @@ import shutil
 import subprocess
 import tempfile
 import time
-from pathlib import Path
 
 from billing.domain.sms import STANDARD, TOLL_FREE, SegmentRules, count_segments
 

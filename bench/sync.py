@@ -14,6 +14,12 @@ Run from the repository root:  .venv/bin/python -m bench.sync [--calls N] [--cha
 """
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # `python bench/X.py`: the repository root is importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import argparse
 import multiprocessing
 import time
@@ -22,11 +28,11 @@ from datetime import date
 
 import psycopg
 
-from billing.adapters.postgres.local_cluster import LocalCluster
 from billing.adapters.postgres.migrations import migrate
 from billing.adapters.postgres.sessions import Database
 from billing.adapters.retell import RetellClient
 from billing.domain.periods import month_of
+from billing.local.cluster import LocalCluster
 from billing.usecases.usage_sync import sync_window
 from standins.retell import RetellStandin
 from standins.retell_seed import AGENTS, Seed

@@ -3,12 +3,23 @@ from __future__ import annotations
 
 import json
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from standins.retell_store import BadRequest, RecordedRequest
+from standins.retell_store import BadRequest, RecordedRequest, RetellStore
 
-if TYPE_CHECKING:
-    from standins.retell import RetellStandin
+
+class RetellBackend(Protocol):
+    """What the handler needs of the stand-in it serves (``RetellStandin``)."""
+
+    api_key: str
+    store: RetellStore
+
+    def begin_request(self, request: RecordedRequest) -> None: ...
+    def end_request(self) -> None: ...
+    def take_fault(self, path: str) -> Any: ...
+    def inject_fault(self, **kwargs: Any) -> None: ...
+    def reset(self) -> None: ...
+    def send_webhook(self, url: str, event: str, record_id: str) -> int: ...
 
 _INVALID_JSON = object()
 
@@ -31,7 +42,7 @@ class RetellHandler(BaseHTTPRequestHandler):
         self._serve("POST")
 
     def _serve(self, method: str) -> None:
-        standin: RetellStandin = self.server.standin  # type: ignore[attr-defined]
+        standin: RetellBackend = self.server.standin  # type: ignore[attr-defined]
         body = self._read_json()
         if self.path.startswith("/__standin/"):
             return self._control(standin, body)
@@ -51,7 +62,7 @@ class RetellHandler(BaseHTTPRequestHandler):
         finally:
             standin.end_request()
 
-    def _route(self, standin: RetellStandin, method: str, body: Any) -> None:
+    def _route(self, standin: RetellBackend, method: str, body: Any) -> None:
         try:
             if body is _INVALID_JSON:
                 raise BadRequest("request body is not valid JSON")
@@ -65,7 +76,7 @@ class RetellHandler(BaseHTTPRequestHandler):
         except BadRequest as exc:
             self._send(400, {"status": "error", "message": str(exc)})
 
-    def _control(self, standin: RetellStandin, body: Any) -> None:
+    def _control(self, standin: RetellBackend, body: Any) -> None:
         body = body or {}
         if self.path == "/__standin/fault":
             standin.inject_fault(**body)

@@ -18,16 +18,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs
 
 from standins import stripe_invoice_actions as actions
 from standins.stripe_api import Reply, Request, json_reply
 from standins.stripe_errors import ApiError
+from standins.stripe_parts import StripeParts
 from standins.stripe_state import Ctx
-
-if TYPE_CHECKING:
-    from standins.stripe_server import StripeStandinApp
 
 PREFIX = "/_standin"
 
@@ -35,7 +33,7 @@ PREFIX = "/_standin"
 class NotFound(Exception):
     """The control names an object the stand-in does not have."""
 
-Control = Callable[["StripeStandinApp", dict[str, Any], dict[str, str], tuple[str, ...]], Any]
+Control = Callable[[StripeParts, dict[str, Any], dict[str, str], tuple[str, ...]], Any]
 INVOICE_ACTIONS = {
     "customer_paid": actions.customer_paid,
     "payment_failed": actions.payment_failed,
@@ -43,12 +41,12 @@ INVOICE_ACTIONS = {
 }
 
 
-def _reset(app: StripeStandinApp, body: dict, query: dict, args: tuple) -> Any:
+def _reset(app: StripeParts, body: dict, query: dict, args: tuple) -> Any:
     app.reset()
     return {"reset": True}
 
 
-def _requests(app: StripeStandinApp, body: dict, query: dict, args: tuple) -> Any:
+def _requests(app: StripeParts, body: dict, query: dict, args: tuple) -> Any:
     method, path = query.get("method"), query.get("path")
     return [
         e for e in app.api.log()
@@ -57,41 +55,41 @@ def _requests(app: StripeStandinApp, body: dict, query: dict, args: tuple) -> An
     ]
 
 
-def _set_keys(app: StripeStandinApp, body: dict, query: dict, args: tuple) -> Any:
+def _set_keys(app: StripeParts, body: dict, query: dict, args: tuple) -> Any:
     keys = body.get("keys")
     app.api.valid_keys = None if keys is None else set(keys)
     return {"keys": keys}
 
 
-def _register(app: StripeStandinApp, body: dict, query: dict, args: tuple) -> Any:
+def _register(app: StripeParts, body: dict, query: dict, args: tuple) -> Any:
     return app.webhooks.register(body["url"], body["secret"], body.get("enabled_events"))
 
 
-def _mode(app: StripeStandinApp, body: dict, query: dict, args: tuple) -> Any:
+def _mode(app: StripeParts, body: dict, query: dict, args: tuple) -> Any:
     app.webhooks.set_mode(body["mode"])
     return {"mode": body["mode"]}
 
 
-def _events(app: StripeStandinApp, body: dict, query: dict, args: tuple) -> Any:
+def _events(app: StripeParts, body: dict, query: dict, args: tuple) -> Any:
     return app.webhooks.of_type(query.get("type"))
 
 
-def _flush(app: StripeStandinApp, body: dict, query: dict, args: tuple) -> Any:
+def _flush(app: StripeParts, body: dict, query: dict, args: tuple) -> Any:
     return app.webhooks.flush(body.get("order"), bool(body.get("duplicate")))
 
 
-def _deliver(app: StripeStandinApp, body: dict, query: dict, args: tuple) -> Any:
+def _deliver(app: StripeParts, body: dict, query: dict, args: tuple) -> Any:
     if args[0] not in app.webhooks.events:
         raise NotFound(f"no event {args[0]}")
     return app.webhooks.deliver(args[0], int(body.get("times", 1)))
 
 
-def _deliveries(app: StripeStandinApp, body: dict, query: dict, args: tuple) -> Any:
+def _deliveries(app: StripeParts, body: dict, query: dict, args: tuple) -> Any:
     app.webhooks.drain()
     return list(app.webhooks.deliveries)
 
 
-def _invoice_action(app: StripeStandinApp, body: dict, query: dict, args: tuple) -> Any:
+def _invoice_action(app: StripeParts, body: dict, query: dict, args: tuple) -> Any:
     invoice_id, action = args
     with app.state.lock:
         invoice = app.state.objects.get(invoice_id)
@@ -121,7 +119,7 @@ ROUTES: list[tuple[str, str, Control]] = [
 ]
 
 
-def handle(app: StripeStandinApp, req: Request) -> Reply:
+def handle(app: StripeParts, req: Request) -> Reply:
     """Dispatch one control request; bad input is a 400, an unknown id a 404."""
     sub = req.path[len(PREFIX):]
     found = [(c, m) for verb, pattern, c in ROUTES if verb == req.method and (m := re.fullmatch(pattern, sub))]

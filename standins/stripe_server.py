@@ -5,27 +5,12 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from standins import stripe_control, stripe_hosted
-from standins.stripe_api import Reply, Request, StripeApi
-from standins.stripe_faults import Faults
-from standins.stripe_state import StripeState
-from standins.stripe_webhooks import Webhooks
+from standins.stripe_api import Reply, Request
+from standins.stripe_parts import StripeParts
 
 
-class StripeStandinApp:
-    """Everything one stand-in holds: objects, API pipeline, faults, webhooks."""
-
-    def __init__(self, base_url: str = "", valid_keys: set[str] | None = None) -> None:
-        self.base_url = base_url
-        self.state = StripeState()
-        self.faults = Faults()
-        self.webhooks = Webhooks()
-        self.api = StripeApi(self.state, self.faults, lambda: self.base_url, valid_keys)
-
-    def reset(self) -> None:
-        self.faults.clear()
-        self.webhooks.reset()
-        self.api.reset()
-        self.state.reset()
+class StripeStandinApp(StripeParts):
+    """The stand-in's parts plus routing: control endpoints, hosted pages, the API."""
 
     def handle(self, req: Request) -> Reply:
         if req.path == stripe_control.PREFIX or req.path.startswith(stripe_control.PREFIX + "/"):

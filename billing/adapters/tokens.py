@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -151,19 +151,3 @@ def _check_lifetime(claims: dict[str, Any], now: datetime) -> None:
         raise _unauthenticated("The token has expired.")
     if nbf is not None and moment + LEEWAY_SECONDS < nbf:
         raise _unauthenticated("The token is not valid yet.")
-
-
-def mint_dev_token(secret: str, user_id: str, *, issuer: str | None = None,
-                   audience: str | None = None, ttl: int = 3600,
-                   now: datetime | None = None, extra: dict[str, Any] | None = None) -> str:
-    """An HS256 token for local runs and tests (``billing dev-token``)."""
-    issued = now or datetime.now().astimezone()
-    claims: dict[str, Any] = {"sub": user_id, "role": "authenticated",
-                              "iat": int(issued.timestamp()),
-                              "exp": int((issued + timedelta(seconds=ttl)).timestamp()),
-                              **(extra or {})}
-    if issuer:
-        claims["iss"] = issuer
-    if audience:
-        claims["aud"] = audience
-    return jwt.encode(claims, secret, algorithm="HS256")

@@ -9,8 +9,8 @@ import uuid
 import pytest
 from psycopg.rows import dict_row
 
+from billing.local.server import registered_functions
 from functions._http import ROUTES
-from functions._local_server import registered_functions
 from tests.fixtures.auth import bad_signature_token, unsigned_token
 
 registered_functions()  # imports function_app, which fills ROUTES

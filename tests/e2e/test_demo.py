@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from billing.demo_data import CUSTOMERS, UNMAPPED_AGENT
 from billing.domain.periods import local_today, previous_month
+from billing.local.demo_data import CUSTOMERS, UNMAPPED_AGENT
 from standins.retell_seed import build_month
 
 

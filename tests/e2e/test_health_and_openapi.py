@@ -5,8 +5,8 @@ import subprocess
 import sys
 import time
 
+from billing.local.server import registered_functions
 from functions._http import ROUTES
-from functions._local_server import registered_functions
 
 
 def test_health_reports_database_ok(api):

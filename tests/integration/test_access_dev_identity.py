@@ -13,7 +13,7 @@ import pyotp
 import pytest
 
 from billing.cli import main
-from billing.dev_identity import DEV_USER_ID, ensure_local_auth_env, seed_dev_identity
+from billing.local.identity import DEV_USER_ID, ensure_local_auth_env, seed_dev_identity
 
 
 def test_local_auth_env_is_generated_only_when_missing():

@@ -9,12 +9,12 @@ import subprocess
 import pytest
 
 from billing.adapters.clock import SystemClock
-from billing.adapters.postgres.local_cluster import find_bindir
 from billing.adapters.secrets import DecryptionFailed, Keyring, decrypt, generate_key_b64
 from billing.bootstrap import Deps, use_deps
 from billing.cli import main
 from billing.domain.errors import UpstreamUnavailable
 from billing.domain.settings import SettingsUpdate
+from billing.local.cluster import find_bindir
 from billing.usecases import settings as uc
 from billing.usecases.mfa import verify_mfa
 from tests.fixtures.auth import ENCRYPTION_KEY, auth_settings

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from billing.adapters.clock import ManualClock
-from billing.adapters.postgres.local_cluster import find_bindir
 from billing.bootstrap import Deps, use_deps
 from billing.cli import main
 from billing.config import Settings
 from billing.domain.errors import UpstreamUnavailable
 from billing.domain.usage import ms_from_utc
+from billing.local.cluster import find_bindir
 from billing.usecases.hourly import run_hourly
 from billing.usecases.usage_sync import DEFAULT_OVERLAP, sync_incremental
 from billing.usecases.usage_webhook import ingest_webhook

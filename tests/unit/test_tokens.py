@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
-from billing.adapters.tokens import TokenVerifier, bearer_token, mint_dev_token
+from billing.adapters.tokens import TokenVerifier, bearer_token
 from billing.config import Settings
 from billing.domain.errors import Unauthenticated, UpstreamUnavailable
+from billing.local.identity import mint_dev_token
 from tests.fixtures.auth import (
     AUTH_AUDIENCE,
     AUTH_ISSUER,

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
-from billing.adapters.postgres.local_cluster import LocalCluster
 from billing.adapters.postgres.migrations import migrate
+from billing.local.cluster import LocalCluster
 
 LOCAL_STRIPE_KEY = "sk_test_CareXPSLocal4242"
 

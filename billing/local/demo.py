@@ -17,18 +17,18 @@ from typing import Any
 
 from billing.adapters.clock import SystemClock
 from billing.bootstrap import Deps, build_deps
+from billing.cli.progress import ProgressBar
 from billing.config import Settings
-from billing.demo_data import seed_organisation
-from billing.demo_output import print_summary, summary_of, write_csvs
-from billing.demo_steps import invoice_month, pay_some, sealed_stripe_settings, sync_usage
-from billing.devenv import (
+from billing.domain.periods import local_today, previous_month
+from billing.local.demo_data import seed_organisation
+from billing.local.demo_output import print_summary, summary_of, write_csvs
+from billing.local.demo_steps import invoice_month, pay_some, sealed_stripe_settings, sync_usage
+from billing.local.parts import (
     LOCAL_STRIPE_KEY,
     local_database,
     standin_settings,
     start_standins,
 )
-from billing.domain.periods import local_today, previous_month
-from billing.progress import ProgressBar
 
 TIME_ZONE = "America/Toronto"
 OUT_DIR = Path("out")

@@ -12,18 +12,36 @@ import secrets
 import uuid
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
+import jwt
 import psycopg
 import pyotp
 
 from billing.adapters.secrets import Keyring, encrypt, generate_key_b64
-from billing.adapters.tokens import mint_dev_token
 from billing.config import Settings
 from billing.domain.errors import BillingError
 
 DEV_USER_ID = "5e1f0000-0000-4000-8000-00000000b111"
 DEV_EMAIL = "billing.admin@carexps.local"
 DEV_TOKEN_TTL = 12 * 3600
+
+
+def mint_dev_token(secret: str, user_id: str, *, issuer: str | None = None,
+                   audience: str | None = None, ttl: int = 3600,
+                   now: datetime | None = None, extra: dict[str, Any] | None = None) -> str:
+    """An HS256 token for local runs and tests (``billing dev-token``)."""
+    issued = now or datetime.now().astimezone()
+    claims: dict[str, Any] = {"sub": user_id, "role": "authenticated",
+                              "iat": int(issued.timestamp()),
+                              "exp": int((issued + timedelta(seconds=ttl)).timestamp()),
+                              **(extra or {})}
+    if issuer:
+        claims["iss"] = issuer
+    if audience:
+        claims["aud"] = audience
+    return jwt.encode(claims, secret, algorithm="HS256")
 
 
 @dataclass(frozen=True)

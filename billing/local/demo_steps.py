@@ -1,7 +1,6 @@
 """The demo's steps, each the same code path production uses."""
 from __future__ import annotations
 
-import importlib
 import logging
 import secrets
 import time
@@ -9,8 +8,9 @@ from contextlib import ExitStack
 from typing import Any
 
 from billing.bootstrap import Deps, use_deps
+from billing.cli.progress import ProgressBar
 from billing.domain.periods import Period
-from billing.progress import ProgressBar
+from billing.local.server import serve_in_thread
 
 WEBHOOK_PATH = "/api/billing/stripe/webhook"
 
@@ -57,7 +57,7 @@ def pay_some(deps: Deps, stripe: Any, webhook_secret: str, stack: ExitStack,
     """The largest ``count`` sent invoices are paid in Stripe; its signed webhooks reach
     the app served on loopback, which marks them paid."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no request lines in the summary
-    server, _thread = importlib.import_module("functions._local_server").serve_in_thread(0)
+    server, _thread = serve_in_thread(0)
     stack.callback(server.shutdown)
     stack.enter_context(use_deps(deps))
     stripe.register_webhook(f"http://127.0.0.1:{server.server_port}{WEBHOOK_PATH}",
@@ -86,7 +86,7 @@ def _wait_until_paid(deps: Deps, ids: list[str], timeout: float = 20.0) -> None:
 
 def seed_local_organisation(deps: Deps, period: Period) -> str:
     """`make serve`: the demo organisation with last month's usage, ready to invoice."""
-    from billing.demo_data import seed_organisation
+    from billing.local.demo_data import seed_organisation
 
     with deps.db.system_session("serve-local") as conn:
         seed_organisation(conn)
