@@ -8,14 +8,14 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from billing.domain.periods import Period, previous_month
+from billing.domain.periods import Period, Preset, require_complete, resolve_period
 
 
 def _period_for(args: argparse.Namespace) -> Callable[[date], Period]:
-    """--start/--end, else last month (local to the billing time zone)."""
-    if args.start and args.end:
-        return lambda _today: Period(args.start, args.end)
-    return previous_month
+    """--start and --end, else last month (local to the billing time zone); one of the
+    two alone is refused (``invalid_date_range``), never completed by a guess."""
+    require_complete(Preset.PREVIOUS_MONTH, args.start, args.end)
+    return lambda today: resolve_period(Preset.PREVIOUS_MONTH, today, args.start, args.end)
 
 
 def _customer_ids(args: argparse.Namespace, deps: Any) -> list[str] | None:
