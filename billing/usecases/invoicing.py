@@ -19,7 +19,7 @@ from billing.domain.errors import BillingError, Conflict, ValidationFailed
 from billing.domain.money import FxRate, build_invoice_lines
 from billing.domain.periods import Period
 from billing.usecases import notifications, stripe_customers
-from billing.usecases.invoice_saga import SagaContext, run_saga
+from billing.usecases.invoice_saga import CancelledMeanwhile, SagaContext, run_saga
 
 log = logging.getLogger("billing.invoicing")
 MAX_WORKERS = 4
@@ -111,10 +111,10 @@ def _process_item(ctx: SagaContext, batch_id: str, item: dict[str, Any], period:
     try:
         if invoice_id is None:
             invoice_id = _create_invoice_row(ctx, batch_id, customer_id, period, options, fx, tz)
-        elif _is_cancelled(ctx, invoice_id):
-            raise _Skip("cancelled", invoice_id)
         run_saga(ctx, invoice_id, options.mode)
         outcome: dict[str, Any] = {"status": "succeeded", "invoice_id": invoice_id}
+    except CancelledMeanwhile:
+        outcome = {"status": "skipped", "reason": "cancelled", "invoice_id": invoice_id}
     except _Skip as skip:
         outcome = {"status": "skipped", "reason": skip.reason, "invoice_id": skip.invoice_id}
     except BillingError as exc:
@@ -127,13 +127,6 @@ def _process_item(ctx: SagaContext, batch_id: str, item: dict[str, Any], period:
                    "error_message": "An unexpected error occurred; retry the item."}
     with ctx.session() as conn:
         batches_sql.set_item(conn, batch_id, customer_id, **outcome)
-
-
-def _is_cancelled(ctx: SagaContext, invoice_id: str) -> bool:
-    """A retry never resumes an invoice that was cancelled meanwhile."""
-    with ctx.session() as conn:
-        row = invoices_sql.get_invoice(conn, invoice_id)
-    return row is None or row["invoice_status"] == "cancelled"
 
 
 def _stripe_customer_id(ctx: SagaContext, customer: dict[str, Any],

@@ -182,7 +182,7 @@ def test_a_refused_transition_is_invalid_invoice_state_and_changes_nothing(
 
 def test_an_invoice_whose_saga_failed_cannot_be_sent_or_paid_but_can_be_cancelled(
         world, world_deps, stripe_gateway, stripe_standin, admin_conn):
-    stripe_standin.inject_fault("server_error", path=r"^/v1/invoiceitems$", times=3)
+    stripe_standin.inject_fault("server_error", path=r"/add_lines$", times=3)
     batch = invoice_runs.generate(world_deps, world.principal, OCTOBER,
                                   [world.customers["acme"]], GenerateOptions(mode="send"))
     invoice_id = batch["items"][0]["invoice_id"]
