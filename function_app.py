@@ -4,6 +4,7 @@ import azure.functions as func
 from functions import (
     access,
     audit,
+    batches,
     customers,
     dashboard,
     health,
@@ -22,5 +23,6 @@ app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
 for blueprint in (health.bp, meta.bp, access.bp, customers.bp, audit.bp,
                   usage.bp, retell_webhook.bp, timers.bp, dashboard.bp,
-                  invoices.bp, invoicing.bp, reports.bp, settings.bp, stripe_webhook.bp):
+                  invoices.bp, invoicing.bp, batches.bp, reports.bp, settings.bp,
+                  stripe_webhook.bp):
     app.register_functions(blueprint)

@@ -24,6 +24,8 @@ from billing.domain import errors as E
 log = logging.getLogger("billing.http")
 
 Gate = Literal["admin", "token", "public"]
+#: The app setting naming the storage account of the queues (the Functions default).
+QUEUE_CONNECTION = "AzureWebJobsStorage"
 
 STATUS_BY_ERROR: dict[type[E.BillingError], int] = {
     E.ValidationFailed: 422,
@@ -72,6 +74,7 @@ class Call:
     body: Any = None
     query: Any = None
     params: dict[str, str] = field(default_factory=dict)
+    enqueue: Callable[[str], None] | None = None  # the queue output binding, if declared
 
 
 Handler = Callable[[Call], Any]
@@ -90,20 +93,18 @@ def endpoint(
     status: int = 200,
     media_type: str = "application/json",
     tag: str = "billing",
+    queue_output: str | None = None,
 ) -> Callable[[Handler], Handler]:
-    """Declare an HTTP endpoint on ``bp`` (route relative to ``/api``)."""
+    """Declare an HTTP endpoint on ``bp`` (route relative to ``/api``); ``queue_output``
+    names a storage queue the handler may write one message to (``call.enqueue``)."""
 
     def register(fn: Handler) -> Handler:
         spec = RouteSpec(fn.__name__, method.upper(), route, summary, gate, body, query,
                          response, status, media_type, tag)
-
-        def azure_function(req: func.HttpRequest) -> func.HttpResponse:
-            from billing.bootstrap import get_deps
-
-            return dispatch(spec, fn, req, get_deps())
-
-        azure_function.__name__ = fn.__name__
-        azure_function.__doc__ = summary
+        azure_function = _azure_function(spec, fn, queue_output)
+        if queue_output is not None:
+            azure_function = bp.queue_output(arg_name="outbox", queue_name=queue_output,
+                                             connection=QUEUE_CONNECTION)(azure_function)
         bp.route(route=route, methods=[spec.method], auth_level=func.AuthLevel.ANONYMOUS)(
             azure_function
         )
@@ -113,12 +114,32 @@ def endpoint(
     return register
 
 
-def dispatch(spec: RouteSpec, fn: Handler, req: func.HttpRequest, deps: Any) -> func.HttpResponse:
+def _azure_function(spec: RouteSpec, fn: Handler, queue_output: str | None) -> Callable:
+    """The function the Functions host indexes: its parameters are its bindings."""
+    if queue_output is None:
+        def azure_function(req: func.HttpRequest) -> func.HttpResponse:
+            from billing.bootstrap import get_deps
+
+            return dispatch(spec, fn, req, get_deps())
+    else:
+        def azure_function(req: func.HttpRequest,  # type: ignore[misc]
+                           outbox: func.Out[str]) -> func.HttpResponse:
+            from billing.bootstrap import get_deps
+
+            return dispatch(spec, fn, req, get_deps(), enqueue=outbox.set)
+
+    azure_function.__name__ = fn.__name__
+    azure_function.__doc__ = spec.summary
+    return azure_function
+
+
+def dispatch(spec: RouteSpec, fn: Handler, req: func.HttpRequest, deps: Any, *,
+             enqueue: Callable[[str], None] | None = None) -> func.HttpResponse:
     """Run one request through the gate, parsing, the handler and serialisation."""
     invocation_id = uuid.uuid4().hex
     try:
         call = Call(req=req, deps=deps, invocation_id=invocation_id,
-                    params=dict(req.route_params or {}))
+                    params=dict(req.route_params or {}), enqueue=enqueue)
         if spec.gate != "public":
             from billing.usecases.access import authorize
 

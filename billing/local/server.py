@@ -1,5 +1,6 @@
 """`billing serve`: the function app's HTTP routes on 127.0.0.1 for development
-and end-to-end tests, dispatching to the same registered Azure handlers."""
+and end-to-end tests, dispatching to the same registered Azure handlers, with the
+app's storage queues run in-process by its queue-trigger functions."""
 from __future__ import annotations
 
 import importlib
@@ -11,8 +12,10 @@ from typing import Any
 import azure.functions as func
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import ThreadedWSGIServer
 from werkzeug.wrappers import Request, Response
+
+from billing.local.queue import LocalOut, LocalQueues, queue_output, queue_triggers
 
 _PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
 
@@ -23,25 +26,27 @@ def _rules(functions: list[Any]) -> Map:
         trigger = next(b for b in function.get_bindings() if b.type == "httpTrigger")
         path = "/api/" + _PARAM.sub(r"<\1>", trigger.route)
         methods = [str(m.value if hasattr(m, "value") else m) for m in trigger.methods]
-        rules.append(Rule(path, methods=methods, endpoint=function.get_user_function()))
+        endpoint = (function.get_user_function(), queue_output(function))
+        rules.append(Rule(path, methods=methods, endpoint=endpoint))
     return Map(rules, strict_slashes=False)
 
 
-def wsgi_app(functions: list[Any]) -> Any:
-    """A WSGI application that routes like the Functions host does."""
+def wsgi_app(functions: list[Any], queues: LocalQueues) -> Any:
+    """A WSGI application that routes like the Functions host does; messages written
+    through queue output bindings go to ``queues`` once the function returns."""
     url_map = _rules(functions)
 
     def application(environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
         try:
-            handler, values = url_map.bind_to_environ(environ).match()
+            (handler, output), values = url_map.bind_to_environ(environ).match()
         except HTTPException as exc:
             return exc(environ, start_response)
         req = func.HttpRequest(
             method=request.method, url=request.url, headers=dict(request.headers),
             params=dict(request.args), route_params=values, body=request.get_data(),
         )
-        out: func.HttpResponse = handler(req)
+        out = _invoke(handler, req, output, queues)
         headers = dict(out.headers)
         headers.setdefault("Content-Type", f"{out.mimetype}; charset={out.charset}")
         return Response(out.get_body(), status=out.status_code, headers=headers)(
@@ -50,21 +55,55 @@ def wsgi_app(functions: list[Any]) -> Any:
     return application
 
 
+def _invoke(handler: Any, req: func.HttpRequest, output: str | None,
+            queues: LocalQueues) -> func.HttpResponse:
+    if output is None:
+        return handler(req)
+    outbox = LocalOut()
+    response = handler(req, outbox)
+    if outbox.get() is not None:
+        queues.send(output, outbox.get())
+    return response
+
+
 @lru_cache(maxsize=1)
+def all_functions() -> list[Any]:
+    """Import ``function_app`` as the Functions host does and index its functions once
+    (the SDK refuses to index the same app twice)."""
+    return importlib.import_module("function_app").app.get_functions()
+
+
 def registered_functions() -> list[Any]:
-    """Import ``function_app`` as the Functions host does and index its HTTP functions
-    once (the SDK refuses to index the same app twice); timers have no route."""
-    functions = importlib.import_module("function_app").app.get_functions()
-    return [f for f in functions if any(b.type == "httpTrigger" for b in f.get_bindings())]
+    """The HTTP functions (timers and queue functions have no route)."""
+    return [f for f in all_functions() if any(b.type == "httpTrigger" for b in f.get_bindings())]
 
 
-def make_local_server(port: int, host: str = "127.0.0.1") -> BaseWSGIServer:
-    """A threaded server for the registered routes (port 0 picks a free one)."""
-    return make_server(host, port, wsgi_app(registered_functions()), threaded=True)
+def local_queues() -> LocalQueues:
+    """The app's storage queues in-process, feeding its queue-trigger functions (started)."""
+    return LocalQueues(queue_triggers(all_functions())).start()
 
 
-def serve_in_thread(port: int = 0) -> tuple[BaseWSGIServer, threading.Thread]:
-    """Start a server in a daemon thread (tests); call ``server.shutdown()`` to stop."""
+class LocalServer(ThreadedWSGIServer):
+    """The threaded WSGI server with the app's queues; closing it stops them."""
+
+    queues: LocalQueues
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.queues.stop()
+
+
+def make_local_server(port: int, host: str = "127.0.0.1") -> LocalServer:
+    """A threaded server for the registered routes and queues (port 0 picks a free one)."""
+    queues = local_queues()
+    server = LocalServer(host, port, wsgi_app(registered_functions(), queues))
+    server.queues = queues
+    return server
+
+
+def serve_in_thread(port: int = 0) -> tuple[LocalServer, threading.Thread]:
+    """Start a server in a daemon thread (tests); call ``server.shutdown()`` and
+    ``server.server_close()`` to stop it and its queues."""
     server = make_local_server(port)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
                               daemon=True)

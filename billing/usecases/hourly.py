@@ -33,8 +33,9 @@ class HourlyRun:
     failures: dict[str, str] = field(default_factory=dict)
 
 
-def run_hourly(deps: Any) -> HourlyRun:
-    """Run every hourly step with the process dependencies."""
+def run_hourly(deps: Any, *, enqueue: Callable[[str], None]) -> HourlyRun:
+    """Run every hourly step with the process dependencies; a due month's invoice
+    batch goes to ``enqueue`` (the ``invoice-batches`` queue)."""
     run = HourlyRun()
     run.usage = _step(run, "usage_sync", lambda: sync_incremental(
         db=deps.db, source=deps.usage_source, clock=deps.clock,
@@ -42,7 +43,7 @@ def run_hourly(deps: Any) -> HourlyRun:
     usage_ready = run.failures.get("usage_sync") in (None, "retell_not_configured")
     run.overdue = _step(run, "overdue_sweep", lambda: mark_overdue_invoices(deps))
     run.auto_invoice = _step(run, "auto_invoicing", lambda: run_auto_invoicing(
-        deps, usage_ready=usage_ready))
+        deps, enqueue=enqueue, usage_ready=usage_ready))
     run.notifications = _step(run, "notifications", lambda: drain_outbox(deps))
     return run
 

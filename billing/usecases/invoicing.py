@@ -4,21 +4,22 @@ Per customer: (1) a Stripe customer if needed; (2) one transaction under a
 per-customer advisory lock writes the invoice row with its rates and FX and
 claims the unbilled usage of the period; (3) the Stripe saga. Items run with
 bounded concurrency; each outcome is recorded so progress is visible while the
-batch runs and failed items can be retried.
+batch runs and failed items can be retried. The batch itself is run by
+``batch_runner`` (the queue function), one runner at a time.
 """
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from billing.adapters.postgres import batches_sql, invoices_sql, usage_totals_sql
-from billing.adapters.postgres.audit_sql import record_audit
 from billing.domain.errors import BillingError, Conflict, ValidationFailed
 from billing.domain.money import FxRate, build_invoice_lines
 from billing.domain.periods import Period
-from billing.usecases import notifications, stripe_customers
+from billing.usecases import stripe_customers
 from billing.usecases.invoice_saga import CancelledMeanwhile, SagaContext, run_saga
 
 log = logging.getLogger("billing.invoicing")
@@ -71,28 +72,22 @@ def start_batch(ctx: SagaContext, period: Period, customer_ids: list[str],
             created_by=ctx.actor.user_id if ctx.actor else None)
 
 
-def run_batch(ctx: SagaContext, batch_id: str, fx: FxRate, tz: str, *,
-              statuses: tuple[str, ...] = ("pending",)) -> dict[str, Any]:
-    """Process the batch's items in ``statuses`` with bounded concurrency; returns the view."""
+def process_items(ctx: SagaContext, batch_id: str, fx: FxRate, tz: str,
+                  heartbeat: Callable[[], None]) -> None:
+    """Process the batch's pending and failed items with bounded concurrency, calling
+    ``heartbeat`` after each one (the runner renews its lease)."""
     with ctx.session() as conn:
         batch = batches_sql.get_batch(conn, batch_id)
-        items = batches_sql.batch_items(conn, batch_id, statuses)
+        items = batches_sql.batch_items(conn, batch_id, ("pending", "failed"))
     period = Period(batch["period_start"], batch["period_end"])
     options = GenerateOptions(**batch["options"])
+
+    def one(item: dict[str, Any]) -> None:
+        _process_item(ctx, batch_id, item, period, options, fx, tz)
+        heartbeat()
+
     with ThreadPoolExecutor(max_workers=MAX_WORKERS) as pool:
-        list(pool.map(lambda item: _process_item(ctx, batch_id, item, period, options, fx, tz),
-                      items))
-    with ctx.session() as conn:
-        status = batches_sql.finish_batch(conn, batch_id)
-        view = batch_view(conn, batch_id)
-        record_audit(conn, actor=ctx.actor, action="BILLING_INVOICE_BATCH_COMPLETED",
-                     resource_type="invoice_batch", resource_id=batch_id, details={
-                         "batch_id": batch_id, "status": status, "mode": options.mode,
-                         "period_start": period.start, "period_end": period.end,
-                         "processed": view["processed"], "failed": view["failed"],
-                         "skipped": view["skipped"], "total_cad": view["total_cad"]})
-        notifications.queue_batch_summary(conn, view)
-    return view
+        list(pool.map(one, items))
 
 
 def batch_view(conn: Any, batch_id: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import pytest
 
 from billing.domain.errors import Conflict, InvalidState
 from billing.domain.periods import Period
-from billing.usecases import invoice_actions, invoice_runs
+from billing.usecases import batch_runner, invoice_actions
 from billing.usecases.invoicing import GenerateOptions
 
 OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31))
@@ -43,7 +43,7 @@ def test_cancel_while_stripe_creates_the_invoice_is_refused_and_nothing_is_bille
         world, world_deps, stripe_standin, stripe_gateway, admin_conn):
     customer = world.customers["beta"]
     stripe_standin.inject_fault("delay", path=r"^/v1/invoices$", method="POST", delay_ms=1500)
-    thread, result = _in_background(lambda: invoice_runs.generate(
+    thread, result = _in_background(lambda: batch_runner.generate(
         world_deps, world.principal, OCTOBER, [customer], GenerateOptions(mode="send")))
     row = _wait_for_row(admin_conn)
     with pytest.raises(InvalidState) as refused:
@@ -52,7 +52,7 @@ def test_cancel_while_stripe_creates_the_invoice_is_refused_and_nothing_is_bille
     thread.join(30)
     assert result["value"]["succeeded"] == 1
     with pytest.raises(Conflict):  # a new run finds the month invoiced
-        invoice_runs.generate(world_deps, world.principal, OCTOBER, [customer],
+        batch_runner.generate(world_deps, world.principal, OCTOBER, [customer],
                               GenerateOptions(mode="send"))
     assert len(_live_stripe_invoices(stripe_gateway)) == 1
     assert admin_conn.execute("select count(*) from invoice_records"
@@ -62,7 +62,7 @@ def test_cancel_while_stripe_creates_the_invoice_is_refused_and_nothing_is_bille
 def test_a_cancellation_landing_mid_saga_takes_the_stripe_draft_back(
         world, world_deps, stripe_standin, stripe_gateway, admin_conn):
     stripe_standin.inject_fault("delay", path=r"/add_lines$", method="POST", delay_ms=1500)
-    thread, result = _in_background(lambda: invoice_runs.generate(
+    thread, result = _in_background(lambda: batch_runner.generate(
         world_deps, world.principal, OCTOBER, [world.customers["beta"]],
         GenerateOptions(mode="send")))
     row = _wait_for_row(admin_conn)
@@ -81,7 +81,7 @@ def test_a_cancellation_landing_mid_saga_takes_the_stripe_draft_back(
 
 def test_cancel_after_the_stripe_step_finished_voids_it(world, world_deps, stripe_gateway,
                                                        admin_conn):
-    batch = invoice_runs.generate(world_deps, world.principal, OCTOBER,
+    batch = batch_runner.generate(world_deps, world.principal, OCTOBER,
                                   [world.customers["beta"]], GenerateOptions(mode="send"))
     invoice_id = batch["items"][0]["invoice_id"]
     cancelled = invoice_actions.cancel_invoice(world_deps, world.principal, invoice_id)

@@ -8,7 +8,7 @@ import pytest
 
 from billing.domain.periods import Period
 from billing.ports import NewLine
-from billing.usecases import invoice_runs
+from billing.usecases import batch_runner
 from billing.usecases.invoicing import GenerateOptions
 
 OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31))
@@ -30,12 +30,12 @@ def test_a_fault_then_a_retry_leaves_exactly_one_invoice(step, kind, times, worl
                                                         admin_conn):
     mode = "finalize" if step == "finalize" else "send"  # send finalizes a draft itself
     stripe_standin.inject_fault(kind, times=times, path=STEPS[step], method="POST")
-    batch = invoice_runs.generate(world_deps, world.principal, OCTOBER,
+    batch = batch_runner.generate(world_deps, world.principal, OCTOBER,
                                   [world.customers["beta"]], GenerateOptions(mode=mode))
     if batch["failed"]:
         assert batch["items"][0]["error_code"]
         stripe_standin.clear_faults()
-        batch = invoice_runs.retry(world_deps, world.principal, batch["id"])
+        batch = batch_runner.retry(world_deps, world.principal, batch["id"])
     assert batch["succeeded"] == 1, batch["items"]
 
     customers = stripe_gateway.list_customers(limit=100)
@@ -56,13 +56,13 @@ def test_a_fault_then_a_retry_leaves_exactly_one_invoice(step, kind, times, worl
 
 def test_a_stripe_total_that_differs_fails_the_item_loudly(world, world_deps, stripe_gateway,
                                                           stripe_standin, admin_conn):
-    batch = invoice_runs.generate(world_deps, world.principal, OCTOBER,
+    batch = batch_runner.generate(world_deps, world.principal, OCTOBER,
                                   [world.customers["beta"]], GenerateOptions(mode="draft"))
     stripe_id = admin_conn.execute("select stripe_invoice_id from invoice_records").fetchone()[0]
     stripe_gateway.add_lines(stripe_id, [NewLine(1, "stray line")], idempotency_key="stray-line")
     admin_conn.execute("update invoice_records set stripe_state = 'failed'")
     admin_conn.execute("update invoice_batch_items set status = 'failed'")
-    again = invoice_runs.retry(world_deps, world.principal, batch["id"])
+    again = batch_runner.retry(world_deps, world.principal, batch["id"])
     assert again["items"][0]["error_code"] == "stripe_total_mismatch"
     assert admin_conn.execute("select stripe_state from invoice_records").fetchone()[0] == "failed"
     assert stripe_gateway.retrieve_invoice(stripe_id).status == "draft"
@@ -71,13 +71,13 @@ def test_a_stripe_total_that_differs_fails_the_item_loudly(world, world_deps, st
 def test_a_retry_never_resumes_an_invoice_cancelled_meanwhile(world, world_deps, stripe_standin,
                                                              admin_conn):
     stripe_standin.inject_fault("server_error", times=6, path=STEPS["invoice"], method="POST")
-    batch = invoice_runs.generate(world_deps, world.principal, OCTOBER,
+    batch = batch_runner.generate(world_deps, world.principal, OCTOBER,
                                   [world.customers["beta"]], GenerateOptions(mode="send"))
     assert batch["failed"] == 1
     admin_conn.execute("update invoice_records set invoice_status = 'cancelled'")
     stripe_standin.clear_faults()
     created_before = len(stripe_standin.requests("POST", STEPS["invoice"]))
-    again = invoice_runs.retry(world_deps, world.principal, batch["id"])
+    again = batch_runner.retry(world_deps, world.principal, batch["id"])
     assert (again["items"][0]["status"], again["items"][0]["reason"]) == ("skipped", "cancelled")
     assert len(stripe_standin.requests("POST", STEPS["invoice"])) == created_before
 
@@ -85,12 +85,12 @@ def test_a_retry_never_resumes_an_invoice_cancelled_meanwhile(world, world_deps,
 def test_a_retry_after_the_process_died_mid_saga_resumes_the_same_invoice(
         world, world_deps, stripe_standin, stripe_gateway, admin_conn):
     stripe_standin.inject_fault("server_error", times=6, path=STEPS["send"], method="POST")
-    batch = invoice_runs.generate(world_deps, world.principal, OCTOBER,
+    batch = batch_runner.generate(world_deps, world.principal, OCTOBER,
                                   [world.customers["beta"]], GenerateOptions(mode="send"))
     # As if the process died before recording the item's outcome.
     admin_conn.execute("update invoice_batch_items set status = 'pending', invoice_id = null")
     stripe_standin.clear_faults()
-    again = invoice_runs.retry(world_deps, world.principal, batch["id"])
+    again = batch_runner.retry(world_deps, world.principal, batch["id"])
     assert again["items"][0]["status"] == "succeeded"
     assert admin_conn.execute("select count(*) from invoice_records").fetchone()[0] == 1
     customer = stripe_gateway.list_customers(limit=10)[0]
@@ -104,7 +104,7 @@ def test_a_new_invoice_takes_three_stripe_requests_at_most(mode, requests, world
     admin_conn.execute("update billing_customers set stripe_customer_id = %s where id = %s",
                        [_stripe_customer(world_deps), customer])
     before = len(stripe_standin.requests())
-    batch = invoice_runs.generate(world_deps, world.principal, OCTOBER, [customer],
+    batch = batch_runner.generate(world_deps, world.principal, OCTOBER, [customer],
                                   GenerateOptions(mode=mode))
     assert batch["succeeded"] == 1
     made = stripe_standin.requests()[before:]
@@ -120,11 +120,11 @@ def _stripe_customer(deps) -> str:
 def test_lines_lost_in_transit_are_added_once_on_retry(world, world_deps, stripe_standin,
                                                        stripe_gateway, admin_conn):
     stripe_standin.inject_fault("drop_after", times=6, path=STEPS["lines"], method="POST")
-    batch = invoice_runs.generate(world_deps, world.principal, OCTOBER,
+    batch = batch_runner.generate(world_deps, world.principal, OCTOBER,
                                   [world.customers["beta"]], GenerateOptions(mode="send"))
     assert batch["failed"] == 1
     stripe_standin.clear_faults()
-    again = invoice_runs.retry(world_deps, world.principal, batch["id"])
+    again = batch_runner.retry(world_deps, world.principal, batch["id"])
     assert again["succeeded"] == 1
     row = admin_conn.execute("select stripe_invoice_id, line_items from invoice_records"
                              ).fetchone()

@@ -16,7 +16,7 @@ import pytest
 from billing.adapters.secrets import encrypt
 from billing.bootstrap import Deps
 from billing.domain.periods import Period
-from billing.usecases import invoice_runs
+from billing.usecases import batch_runner
 from billing.usecases.invoicing import GenerateOptions
 from standins.stripe_webhooks import sign
 from tests.fixtures.auth import auth_settings
@@ -47,7 +47,7 @@ def hooked(api, api_deps, admin_conn, stripe_standin, world):
 
 def invoice(deps, world, name: str, mode: str) -> tuple[str, str]:
     """Generate the customer's October invoice; (our id, Stripe's id)."""
-    batch = invoice_runs.generate(deps, world.principal, OCTOBER, [world.customers[name]],
+    batch = batch_runner.generate(deps, world.principal, OCTOBER, [world.customers[name]],
                                   GenerateOptions(mode=mode))
     item = batch["items"][0]
     return item["invoice_id"], item["stripe_invoice_id"]

@@ -57,6 +57,15 @@ def finish_run(conn: Connection, period_start: date, *, status: str | None,
         [status, status, finished_at, period_start])
 
 
+def finish_run_of_batch(conn: Connection, batch_id: str, *, status: str | None,
+                        finished_at: datetime) -> None:
+    """``finish_run`` for the month whose run is this batch (if any)."""
+    row = conn.execute("select period_start from billing_auto_invoice_runs where batch_id = %s",
+                       [batch_id]).fetchone()
+    if row is not None:
+        finish_run(conn, row["period_start"], status=status, finished_at=finished_at)
+
+
 def customers_to_invoice(conn: Connection, period: Period) -> list[str]:
     """Customers on auto-invoicing without a regular invoice for exactly this period."""
     rows = conn.execute(
