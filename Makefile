@@ -4,7 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help demo test serve lint bench clean
+.PHONY: help demo test test-pooler serve lint bench clean web api-types web-check screenshots
+# Run again with the app's connections through PgBouncer in transaction mode (Supabase's 6543).
+POOLER_TESTS := tests/integration/test_transaction_pooler.py tests/integration/test_invoicing.py \
+	tests/integration/test_invoice_actions.py tests/integration/test_stripe_webhook.py \
+	tests/integration/test_retell_webhook.py tests/integration/test_access.py \
+	tests/integration/test_access_entra.py tests/integration/test_mfa.py
 PIP := $(PY) -m pip install -q --disable-pip-version-check
 
 help:  ## this list
@@ -17,14 +22,44 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	PYTHONWARNINGS=ignore $(PIP) --no-deps --no-build-isolation -e .  # quiet: no editable-mode notice
 	touch $(STAMP)
 
-demo: $(STAMP)  ## the whole product on local parts
+# The console (web/): npm ci when the lockfile changes, a build when a source changes.
+WEB_SOURCES := $(shell find web -path web/node_modules -prune -o -path web/dist -prune -o -type f -print 2>/dev/null)
+WEB_DEPS := web/node_modules/.installed
+WEB_BUILD := web/dist/index.html
+OPENAPI := $(PY) -m billing openapi
+
+$(WEB_DEPS): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(WEB_BUILD): $(WEB_DEPS) $(WEB_SOURCES)
+	cd web && npm run build --silent
+	touch $@
+
+web: $(WEB_BUILD)  ## build the console served at /admin/billing/
+
+api-types: $(STAMP) $(WEB_DEPS)  ## regenerate web/src/api/schema.d.ts from the OpenAPI document
+	$(OPENAPI) > web/openapi.json
+	cd web && node scripts/generate-api.mjs openapi.json
+
+web-check: api-types  ## the console's types against the API, and its lint
+	cd web && npx tsc --noEmit && npm run lint --silent
+
+screenshots: $(STAMP) $(WEB_BUILD)  ## every console page at 390x844 and 1440x900 into out/screenshots/
+	$(PY) -m tests.browser.screenshots out/screenshots
+
+demo: $(STAMP) $(WEB_BUILD)  ## the whole product on local parts
 	$(PY) -m billing demo
 
-test: $(STAMP)  ## lint + every test on a real PostgreSQL and the stand-ins
+test: $(STAMP) $(WEB_BUILD) web-check  ## lint + every test (browser tests too) on a real PostgreSQL and the stand-ins
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -n 2
+	$(MAKE) --no-print-directory test-pooler
 
-serve: $(STAMP)  ## the API on http://127.0.0.1:7071 with local data and stand-ins
+test-pooler: $(STAMP)  ## invoicing, webhook and access tests through PgBouncer (transaction mode)
+	BILLING_TEST_PGBOUNCER=1 $(PY) -m pytest -n 2 -q $(POOLER_TESTS)
+
+serve: $(STAMP) $(WEB_BUILD)  ## the API on http://127.0.0.1:7071 with local data and stand-ins
 	$(PY) -m billing serve-local --port 7071
 
 lint: $(STAMP)  ## ruff over the whole tree
@@ -34,4 +69,4 @@ bench: $(STAMP)  ## the benchmarks; each prints its figures
 	for b in segments costing sync invoicing dashboard; do $(PY) -m bench.$$b || exit 1; done
 
 clean:  ## remove the venv and every generated file
-	rm -rf $(VENV) out .pytest_cache .ruff_cache
+	rm -rf $(VENV) out .pytest_cache .ruff_cache web/node_modules web/dist

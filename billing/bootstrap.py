@@ -53,6 +53,13 @@ class Deps:
         return self.encryption_keyring
 
     @property
+    def mfa_secrets(self) -> Any:
+        """The reader of ``user_settings.fresh_mfa_secret`` (``BILLING_MFA_SECRET_FORMAT``)."""
+        from billing.adapters.mfa_secrets import mfa_secret_reader
+
+        return mfa_secret_reader(self.settings.billing_mfa_secret_format, lambda: self.keyring)
+
+    @property
     def fx(self) -> Any:
         """The FX service (Bank of Canada unless a fixed rate is configured)."""
         if self.fx_service is None:

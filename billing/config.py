@@ -30,7 +30,9 @@ class Settings(BaseSettings):
     billing_auth_jwt_secret: str | None = None
     billing_auth_issuer: str | None = None
     billing_auth_audience: str | None = None
-    billing_auth_user_claim: str = "sub"
+    billing_auth_user_claim: str | None = None  # empty: oid for an Entra JWKS, else sub
+    billing_auth_tenant_id: str | None = None
+    billing_mfa_secret_format: str = "billing-v1"  # noqa: S105 (a format name)
     billing_allowed_user_ids: str | None = None
 
     stripe_api_base: str | None = None

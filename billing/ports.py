@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from billing.domain.money import FxRate
 from billing.domain.usage import CallUsage, ChatMessage, ChatUsage
@@ -114,9 +114,9 @@ class PaymentGateway(Protocol):
 
     def delete_invoice(self, invoice_id: str) -> None: ...
 
-    def construct_webhook_event(
-        self, payload: bytes, signature_header: str, secret: str,
-    ) -> dict[str, Any]: ...
+    def verify_webhook_signature(
+        self, payload: bytes, signature_header: str | None, secret: str,
+    ) -> None: ...
 
 
 class UsageSource(Protocol):

@@ -8,18 +8,19 @@ the gate, validates query and body with pydantic, and serialises the result.
 """
 from __future__ import annotations
 
-import json
 import logging
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, Literal
 
 import azure.functions as func
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from billing.domain import errors as E
+from functions._input import located, parse_body, parse_query
+from functions._problems import problem_body
 
 log = logging.getLogger("billing.http")
 
@@ -58,8 +59,17 @@ class RouteSpec:
     status: int = 200
     media_type: str = "application/json"
     tag: str = "billing"
+    errors: tuple[int, ...] = ()
+    also: dict[int, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        """The route as an OpenAPI path: ``/api/...`` without parameter constraints."""
+        return "/api/" + ROUTE_PARAM.sub(r"{\1}", self.route)
 
 
+ROUTE_PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
 ROUTES: list[RouteSpec] = []
 
 
@@ -93,14 +103,26 @@ def endpoint(
     status: int = 200,
     media_type: str = "application/json",
     tag: str = "billing",
+    errors: tuple[int, ...] = (),
+    also: dict[int, str] | None = None,
+    headers: dict[str, str] | None = None,
     queue_output: str | None = None,
 ) -> Callable[[Handler], Handler]:
-    """Declare an HTTP endpoint on ``bp`` (route relative to ``/api``); ``queue_output``
-    names a storage queue the handler may write one message to (``call.enqueue``)."""
+    """Declare an HTTP endpoint on ``bp`` (route relative to ``/api``).
+
+    ``response`` is the model of the success body (results are validated through
+    it); ``errors`` lists error statuses beyond those the gate and parsing give;
+    ``also`` other success statuses with their descriptions (e.g. ``{204: ...}``);
+    ``headers`` required request headers (name → description), e.g. a signature;
+    ``queue_output`` a storage queue the handler may write one message to
+    (``call.enqueue``, a queue output binding). Declaring the models is all the
+    OpenAPI document needs.
+    """
 
     def register(fn: Handler) -> Handler:
         spec = RouteSpec(fn.__name__, method.upper(), route, summary, gate, body, query,
-                         response, status, media_type, tag)
+                         response, status, media_type, tag, errors, dict(also or {}),
+                         dict(headers or {}))
         azure_function = _azure_function(spec, fn, queue_output)
         if queue_output is not None:
             azure_function = bp.queue_output(arg_name="outbox", queue_name=queue_output,
@@ -147,19 +169,22 @@ def dispatch(spec: RouteSpec, fn: Handler, req: func.HttpRequest, deps: Any, *,
                 req.headers.get("Authorization"), deps=deps, level=spec.gate,
                 route=f"{spec.method} /api/{spec.route}",
             )
-        call.query = _parse_query(spec.query, req)
-        call.body = _parse_body(spec.body, req)
-        return respond(fn(call), spec.status)
+        call.query = parse_query(spec.query, req)
+        call.body = parse_body(spec.body, req)
+        result = fn(call)
+        if spec.response is not None and not isinstance(result, BaseModel | func.HttpResponse
+                                                        ) and result is not None:
+            result = spec.response.model_validate(result)
+        return respond(result, spec.status)
     except E.BillingError as exc:
-        return problem(exc, invocation_id)
+        return problem(exc, invocation_id, where="body" if spec.body else "query")
     except Exception:
         log.exception("unhandled error", extra={"invocation_id": invocation_id,
                                                 "route": spec.route})
-        return _problem_response(500, {
-            "type": "about:blank", "title": "Internal error", "status": 500,
-            "detail": "An unexpected error occurred. Please try again or contact support.",
-            "instance": f"urn:invocation:{invocation_id}", "code": "internal_error",
-        })
+        return _problem_response(500, problem_body(
+            500, "internal_error", "Internal error",
+            "An unexpected error occurred. Please try again or contact support.",
+            invocation_id))
 
 
 def uuid_param(value: str) -> str:
@@ -168,40 +193,6 @@ def uuid_param(value: str) -> str:
         return str(uuid.UUID(value))
     except (ValueError, TypeError, AttributeError):
         raise E.NotFound("Not found.", code="not_found") from None
-
-
-def _validation_errors(exc: ValidationError) -> list[dict[str, Any]]:
-    return [
-        {"field": ".".join(str(p) for p in err["loc"]) or "body", "message": err["msg"],
-         "type": err["type"]}
-        for err in exc.errors(include_url=False)
-    ]
-
-
-def _parse_query(model: type[BaseModel] | None, req: func.HttpRequest) -> BaseModel | None:
-    if model is None:
-        return None
-    try:
-        return model.model_validate(dict(req.params))
-    except ValidationError as exc:
-        raise E.ValidationFailed("The query parameters are invalid.",
-                                 errors=_validation_errors(exc)) from None
-
-
-def _parse_body(model: type[BaseModel] | None, req: func.HttpRequest) -> BaseModel | None:
-    if model is None:
-        return None
-    raw = req.get_body() or b"{}"
-    try:
-        data = json.loads(raw, parse_float=Decimal)  # keeps 1e-400 visible as written
-    except (ValueError, UnicodeDecodeError):
-        raise E.ValidationFailed("The request body is not valid JSON.",
-                                 code="invalid_json") from None
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise E.ValidationFailed("The request body is invalid.",
-                                 errors=_validation_errors(exc)) from None
 
 
 def to_json(value: Any) -> bytes:
@@ -231,21 +222,21 @@ def status_for(exc: E.BillingError) -> int:
     return 500
 
 
-def problem(exc: E.BillingError, invocation_id: str) -> func.HttpResponse:
-    """RFC 9457 problem+json for a BillingError."""
+def problem(exc: E.BillingError, invocation_id: str, *, where: str = "body"
+            ) -> func.HttpResponse:
+    """RFC 9457 problem+json for a BillingError (``status`` is the HTTP status;
+    field paths without a location are placed in ``where``: body or query)."""
     status = status_for(exc)
-    body: dict[str, Any] = {
-        "type": f"https://carexps.com/problems/{exc.code}",
-        "title": exc.title, "status": status, "detail": exc.detail,
-        "instance": f"urn:invocation:{invocation_id}", "code": exc.code,
-    }
-    if exc.errors:
-        body["errors"] = exc.errors
-    body.update(exc.extra)
+    extra = dict(exc.extra)
     headers = {}
     retry_after = getattr(exc, "retry_after", None)
     if retry_after:
         headers["Retry-After"] = str(retry_after)
+        extra["retry_after_s"] = int(retry_after)
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="billing"'
+    body = problem_body(status, exc.code, exc.title, exc.detail, invocation_id,
+                        errors=located(exc.errors, where), extra=extra)
     return _problem_response(status, body, headers)
 
 

@@ -3,13 +3,22 @@ cancel, refresh. Money is JSON strings (Decimal); ids in routes must be UUIDs.""
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 import azure.functions as func
 from pydantic import BaseModel
 
+from billing.domain.api_types import (
+    Cad,
+    FxRateText,
+    FxSource,
+    InvoiceAction,
+    InvoiceStatus,
+    Minutes,
+    Percent,
+    StripeState,
+)
 from billing.domain.periods import local_today
 from billing.usecases import invoice_actions as actions
 from billing.usecases import invoice_history as history
@@ -35,17 +44,17 @@ class InvoiceSummary(BaseModel):
     total_chats: int
     total_calls: int
     total_sms_segments: int
-    total_call_minutes: Decimal
-    twilio_sms_cost_cad: Decimal
-    twilio_voice_cost_cad: Decimal
-    retell_ai_chat_cost_cad: Decimal
-    retell_ai_voice_cost_cad: Decimal
-    subtotal_cad: Decimal
-    markup_percentage: Decimal
-    markup_amount_cad: Decimal
-    total_amount_cad: Decimal
-    invoice_status: str
-    stripe_state: str
+    total_call_minutes: Minutes
+    twilio_sms_cost_cad: Cad
+    twilio_voice_cost_cad: Cad
+    retell_ai_chat_cost_cad: Cad
+    retell_ai_voice_cost_cad: Cad
+    subtotal_cad: Cad
+    markup_percentage: Percent
+    markup_amount_cad: Cad
+    total_amount_cad: Cad
+    invoice_status: InvoiceStatus
+    stripe_state: StripeState
     batch_id: UUID | None
     stripe_invoice_url: str | None
     stripe_invoice_pdf_url: str | None
@@ -55,7 +64,7 @@ class InvoiceSummary(BaseModel):
     paid_at: datetime | None
     cancelled_at: datetime | None
     due_date: date | None
-    actions: list[str]
+    actions: list[InvoiceAction]
 
 
 class InvoicePage(BaseModel):
@@ -65,14 +74,16 @@ class InvoicePage(BaseModel):
     total: int
     page: int
     page_size: int
-    page_total_cad: Decimal
-    total_cad: Decimal
+    page_total_cad: Cad
+    total_cad: Cad
 
 
-class FxUsed(BaseModel):
-    rate: Decimal | None
+class InvoiceFx(BaseModel):
+    """The exchange rate stored with the invoice."""
+
+    rate: FxRateText | None
     date: date | None
-    source: str | None
+    source: FxSource | None
 
 
 class TimelineEntry(BaseModel):
@@ -92,7 +103,7 @@ class InvoiceDetail(InvoiceSummary):
 
     usage_records: int
     line_items: list[dict[str, Any]]
-    fx: FxUsed
+    fx: InvoiceFx
     rate_cards: list[dict[str, Any]]
     stripe_error: str | None
     timeline: list[TimelineEntry]

@@ -1,8 +1,6 @@
 """Invoice previews and generation batches (run by the ``invoice-batches`` queue)."""
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
@@ -12,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from billing.usecases import invoice_runs
 from billing.usecases.invoicing import GenerateOptions
 from functions._http import Call, endpoint, to_json, uuid_param
+from functions._invoicing_models import InvoiceBatch, InvoicePreview
 from functions._models import PeriodIn
 
 bp = func.Blueprint()
@@ -47,7 +46,8 @@ def _ids(values: list[UUID] | None) -> list[str] | None:
     return [str(v) for v in values] if values is not None else None
 
 
-@endpoint(bp, "POST", "billing/invoices/preview", body=PreviewIn, tag="invoices",
+@endpoint(bp, "POST", "billing/invoices/preview", body=PreviewIn, response=InvoicePreview,
+          tag="invoices",
           summary="Preview invoices for a period: usage, costs, FX, totals, warnings")
 def preview_invoices(call: Call) -> dict:
     body: PreviewIn = call.body
@@ -61,60 +61,18 @@ def preview_invoices(call: Call) -> dict:
                                     _ids(body.customer_ids))
 
 
-class BatchItemOut(BaseModel):
-    """One customer of a batch: what became of it."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    customer_id: str
-    customer_name: str
-    status: Literal["pending", "succeeded", "failed", "skipped"]
-    invoice_id: str | None
-    invoice_number: str | None
-    total_amount_cad: Decimal | None
-    invoice_status: str | None
-    stripe_invoice_id: str | None
-    reason: str | None = Field(description="why it was skipped: duplicate, zero_usage, ...")
-    error_code: str | None
-    error_message: str | None
-    attempts: int
-
-
-class BatchOut(BaseModel):
-    """An invoice batch and its progress: ``processed`` of ``total`` items are done
-    (succeeded + failed + skipped). Poll ``GET /invoice-batches/{id}`` until
-    ``status`` is ``completed``, ``completed_with_errors`` or ``failed``."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    id: str
-    status: Literal["queued", "running", "completed", "completed_with_errors", "failed"]
-    mode: Literal["draft", "finalize", "send"]
-    period_start: date
-    period_end: date
-    total: int
-    processed: int
-    succeeded: int
-    failed: int
-    skipped: int
-    total_cad: Decimal
-    failure_reason: str | None = Field(description="why the batch failed (status failed)")
-    created_at: datetime
-    finished_at: datetime | None
-    items: list[BatchItemOut]
-
-
 def _accepted(call: Call, view: dict) -> func.HttpResponse:
     """202 with the batch view and its Location; the batch id goes on the queue."""
     assert call.enqueue is not None  # declared with queue_output
     call.enqueue(view["id"])
     return func.HttpResponse(
-        to_json(BatchOut.model_validate(view)), status_code=202, mimetype="application/json",
-        charset="utf-8", headers={"Location": f"/api/billing/invoice-batches/{view['id']}"})
+        to_json(InvoiceBatch.model_validate(view)), status_code=202,
+        mimetype="application/json", charset="utf-8",
+        headers={"Location": f"/api/billing/invoice-batches/{view['id']}"})
 
 
-@endpoint(bp, "POST", "billing/invoice-batches", body=BatchIn, response=BatchOut, status=202,
-          tag="invoices", queue_output=BATCH_QUEUE,
+@endpoint(bp, "POST", "billing/invoice-batches", body=BatchIn, response=InvoiceBatch,
+          status=202, tag="invoices", queue_output=BATCH_QUEUE,
           summary="Start generating invoices for customers (draft, finalize or send): 202 "
                   "with the queued batch; poll its Location for progress")
 def create_invoice_batch(call: Call) -> func.HttpResponse:
@@ -125,15 +83,15 @@ def create_invoice_batch(call: Call) -> func.HttpResponse:
         body.options()))
 
 
-@endpoint(bp, "GET", "billing/invoice-batches/{batch_id}", response=BatchOut, tag="invoices",
+@endpoint(bp, "GET", "billing/invoice-batches/{batch_id}", response=InvoiceBatch,
+          tag="invoices",
           summary="A batch's progress (processed/total) and per-customer results")
-def get_invoice_batch(call: Call) -> BatchOut:
-    return BatchOut.model_validate(
-        invoice_runs.get_batch(call.deps, call.principal, uuid_param(call.params["batch_id"])))
+def get_invoice_batch(call: Call) -> dict:
+    return invoice_runs.get_batch(call.deps, call.principal, uuid_param(call.params["batch_id"]))
 
 
-@endpoint(bp, "POST", "billing/invoice-batches/{batch_id}/retry", response=BatchOut, status=202,
-          tag="invoices", queue_output=BATCH_QUEUE,
+@endpoint(bp, "POST", "billing/invoice-batches/{batch_id}/retry", response=InvoiceBatch,
+          status=202, tag="invoices", queue_output=BATCH_QUEUE, errors=(409,),
           summary="Queue a batch's failed items again with the same idempotency keys "
                   "(409 batch_running while it runs)")
 def retry_invoice_batch(call: Call) -> func.HttpResponse:

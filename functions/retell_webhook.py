@@ -18,7 +18,9 @@ class RetellWebhookOut(BaseModel):
 
 @endpoint(bp, "POST", "billing/retell/webhook",
           summary="Retell call/chat events, signed with x-retell-signature (204 if ignored)",
-          gate="public", response=RetellWebhookOut, tag="webhooks")
+          gate="public", response=RetellWebhookOut, tag="webhooks", errors=(400, 401),
+          also={204: "An event type we do not record (ignored)"},
+          headers={"x-retell-signature": "Retell's signature of the body (API key)"})
 def retell_webhook(call: Call) -> RetellWebhookOut | None:
     from billing.usecases.usage_webhook import IGNORED, ingest_webhook
 

@@ -21,7 +21,8 @@ class StripeWebhookOut(BaseModel):
 
 @endpoint(bp, "POST", "billing/stripe/webhook",
           summary="Stripe invoice events, signed with Stripe-Signature (400 if not)",
-          gate="public", response=StripeWebhookOut, tag="webhooks")
+          gate="public", response=StripeWebhookOut, tag="webhooks", errors=(400,),
+          headers={"Stripe-Signature": "Stripe's signature: t=<time>,v1=<HMAC-SHA256>"})
 def stripe_webhook(call: Call) -> StripeWebhookOut:
     from dataclasses import asdict
 

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 import azure.functions as func
 from pydantic import BaseModel, ConfigDict, Field
 
+from billing.domain.api_types import Usd
 from functions._http import Call, endpoint
 from functions._models import PeriodIn
 
@@ -23,7 +23,7 @@ class UnattributedOut(BaseModel):
     """Usage of Retell agents mapped to no customer: stored, not billed."""
 
     count: int
-    cost_usd: Decimal
+    cost_usd: Usd
     agent_ids: list[str]
 
 

@@ -8,4 +8,6 @@ pytest_plugins = [
     "tests.fixtures.auth",  # after .api: extends its api_settings
     "tests.fixtures.world",
     "tests.fixtures.smtp",
+    "tests.fixtures.jwks",
+    "tests.fixtures.webhooks",
 ]

@@ -17,7 +17,6 @@ import hashlib
 import hmac
 import logging
 import random
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -36,11 +35,11 @@ from billing.domain.usage import (
     ms_from_utc,
     utc_from_ms,
 )
+from billing.domain.webhook_signatures import parse_retell_signature, within_tolerance
 
 log = logging.getLogger(__name__)
 
 SIGNATURE_TOLERANCE_MS = 5 * 60 * 1000
-_SIGNATURE = re.compile(r"^v=(\d+),d=([0-9a-fA-F]+)$")
 #: Webhook event → payload key holding the record (``chat`` is unconfirmed).
 WEBHOOK_RECORD_KEYS = {
     "call_ended": "call", "call_analyzed": "call",
@@ -259,14 +258,14 @@ def messages_from(entries: Any) -> list[ChatMessage]:
 
 def verify_webhook(raw_body: bytes, signature_header: str | None, api_key: str, now_ms: int) -> None:
     """Check ``x-retell-signature: v=<ms>,d=<hex HMAC-SHA256(api key, body + ms)>``."""
-    match = _SIGNATURE.match((signature_header or "").strip())
-    if match is None:
+    parsed = parse_retell_signature(signature_header)
+    if parsed is None:
         raise Unauthenticated("Missing or malformed webhook signature.", code="invalid_signature")
-    stamp, digest = match.groups()
-    if abs(now_ms - int(stamp)) > SIGNATURE_TOLERANCE_MS:
+    stamp, digest = parsed
+    if not within_tolerance(int(stamp), now_ms, SIGNATURE_TOLERANCE_MS):
         raise Unauthenticated("Webhook signature is too old or too new.", code="invalid_signature")
     expected = hmac.new(api_key.encode(), raw_body + stamp.encode(), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, digest.lower()):
+    if not hmac.compare_digest(expected, digest):
         raise Unauthenticated("Webhook signature does not match.", code="invalid_signature")
 
 

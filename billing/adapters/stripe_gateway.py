@@ -27,6 +27,7 @@ from billing.domain.errors import (
     UpstreamUnavailable,
     ValidationFailed,
 )
+from billing.domain.webhook_signatures import parse_stripe_signature, within_tolerance
 from billing.ports import NewLine, StripeCustomer, StripeInvoice
 
 T = TypeVar("T")
@@ -130,6 +131,7 @@ class StripeGateway:
         rate_limit_retries: int = 2, max_retry_after: int = 5,
         requests_per_second: float | None = None, time_zone: tzinfo = UTC,
         webhook_tolerance: int = 300, sleep: Callable[[float], None] = time.sleep,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         if not api_key:
             raise PaymentProviderError(
@@ -147,6 +149,7 @@ class StripeGateway:
         self._bucket = TokenBucket(rate, sleep=sleep)
         self._rate_limit_retries, self._max_retry_after = rate_limit_retries, max_retry_after
         self._sleep, self._tz, self._tolerance = sleep, time_zone, webhook_tolerance
+        self._wall_clock = wall_clock
 
     def _call(self, operation: Callable[[], T]) -> T:
         """Run one SDK call under the rate limit; wait out short 429s; map errors."""
@@ -284,12 +287,21 @@ class StripeGateway:
             metadata=dict(data.get("metadata") or {}), due_at=due,
         )
 
-    def construct_webhook_event(self, payload: bytes, signature_header: str, secret: str) -> dict[str, Any]:
-        """The verified event as a plain dict; a bad signature or body is refused."""
+    def verify_webhook_signature(self, payload: bytes, signature_header: str | None,
+                                 secret: str) -> None:
+        """Refuse (``invalid_signature``) unless the header has Stripe's shape within
+        bounds, its timestamp is within the tolerance of now (past or future) and a
+        v1 signature matches ``payload``. The body is not parsed here."""
+        parsed = parse_stripe_signature(signature_header)
+        if parsed is None:
+            raise ValidationFailed("The Stripe-Signature header is missing or malformed.",
+                                   code="invalid_signature")
         try:
-            event = self._client.construct_event(payload, signature_header, secret, self._tolerance)
-        except stripe.SignatureVerificationError as exc:
-            raise ValidationFailed("The Stripe signature is invalid.", code="invalid_signature") from exc
-        except ValueError as exc:
-            raise ValidationFailed("The Stripe event is not valid JSON.", code="invalid_payload") from exc
-        return event.to_dict()
+            text = payload.decode("utf-8")  # Stripe signs text; other bytes cannot match
+            stripe.WebhookSignature.verify_header(text, signature_header, secret, None)
+        except (UnicodeDecodeError, stripe.SignatureVerificationError) as exc:
+            raise ValidationFailed("The Stripe signature is invalid.",
+                                   code="invalid_signature") from exc
+        if not within_tolerance(parsed.timestamp, self._wall_clock(), self._tolerance):
+            raise ValidationFailed("The Stripe signature is too old or from the future.",
+                                   code="invalid_signature")

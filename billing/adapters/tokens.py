@@ -6,6 +6,12 @@ shared HS256 secret (Supabase legacy / local runs). HS256 is never accepted
 when a JWKS is configured, and ``none`` never. ``exp``/``nbf`` are checked
 against the injected clock with 60 s leeway, so tests control time. Messages
 never contain the token.
+
+The user claim: Entra ID's ``sub`` is an opaque per-application string, its user
+object id is ``oid``; Supabase Auth's ``sub`` is the user's UUID. Unless
+``BILLING_AUTH_USER_CLAIM`` says otherwise, a JWKS served by Entra
+(``login.microsoftonline.com``) means ``oid``, anything else ``sub``. With
+``BILLING_AUTH_TENANT_ID`` the token's ``tid`` must be that tenant.
 """
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import jwt
@@ -25,6 +32,7 @@ from billing.domain.errors import Unauthenticated, UpstreamUnavailable
 LEEWAY_SECONDS = 60
 JWKS_ALGORITHMS = ("RS256", "ES256")
 SECRET_ALGORITHMS = ("HS256",)
+ENTRA_HOST = "login.microsoftonline.com"
 
 FetchJwks = Callable[[str], dict[str, Any]]
 
@@ -60,6 +68,12 @@ class VerifiedToken:
     claims: dict[str, Any]
 
 
+def default_user_claim(jwks_url: str | None, issuer: str | None) -> str:
+    """``oid`` when the JWKS or the issuer is Entra ID's, else ``sub``."""
+    hosts = {urlsplit(url).hostname for url in (jwks_url, issuer) if url}
+    return "oid" if jwks_url and ENTRA_HOST in hosts else "sub"
+
+
 def _unauthenticated(detail: str) -> Unauthenticated:
     return Unauthenticated(detail, extra={"hint": "Sign in to CareXPS again."})
 
@@ -77,7 +91,8 @@ class TokenVerifier:
 
     def __init__(self, *, jwks_url: str | None = None, secret: str | None = None,
                  issuer: str | None = None, audience: str | None = None,
-                 user_claim: str = "sub", fetch_jwks: FetchJwks = fetch_jwks_httpx,
+                 user_claim: str | None = None, tenant_id: str | None = None,
+                 fetch_jwks: FetchJwks = fetch_jwks_httpx,
                  jwks_refresh_cooldown: float = 30.0) -> None:
         if not jwks_url and not secret:
             raise UpstreamUnavailable(
@@ -91,7 +106,8 @@ class TokenVerifier:
         self.algorithms = JWKS_ALGORITHMS if jwks_url else SECRET_ALGORITHMS
         self.issuer = issuer
         self.audience = audience
-        self.user_claim = user_claim
+        self.user_claim = user_claim or default_user_claim(jwks_url, issuer)
+        self.tenant_id = tenant_id.strip().lower() if tenant_id and tenant_id.strip() else None
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> TokenVerifier:
@@ -100,7 +116,8 @@ class TokenVerifier:
                    secret=settings.billing_auth_jwt_secret,
                    issuer=settings.billing_auth_issuer,
                    audience=settings.billing_auth_audience,
-                   user_claim=settings.billing_auth_user_claim, **kwargs)
+                   user_claim=settings.billing_auth_user_claim,
+                   tenant_id=settings.billing_auth_tenant_id, **kwargs)
 
     def verify(self, authorization: str | None, *, now: datetime) -> VerifiedToken:
         """Check the bearer token in ``authorization`` at ``now``; Unauthenticated if bad."""
@@ -118,7 +135,15 @@ class TokenVerifier:
         except jwt.PyJWTError as exc:
             raise _unauthenticated(_reason(exc)) from None
         _check_lifetime(claims, now)
+        self._check_tenant(claims)
         return VerifiedToken(self._user_id(claims), claims)
+
+    def _check_tenant(self, claims: dict[str, Any]) -> None:
+        if self.tenant_id is None:
+            return
+        tid = claims.get("tid")
+        if not isinstance(tid, str) or tid.strip().lower() != self.tenant_id:
+            raise _unauthenticated("The token was issued for another tenant.")
 
     def _key(self, token: str) -> Any:
         if self._jwks is None:

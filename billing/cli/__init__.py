@@ -10,10 +10,10 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from billing.cli import database, invoicing, usage
+from billing.cli import access, database, invoicing, usage
 from billing.domain.errors import BillingError
 
-COMMAND_GROUPS = (database, usage, invoicing)
+COMMAND_GROUPS = (database, usage, invoicing, access)
 LOCAL_COMMANDS = "billing.local.commands"
 
 

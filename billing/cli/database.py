@@ -16,11 +16,28 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         print("billing migrate: no database. Pass --database-url or set DATABASE_URL.",
               file=sys.stderr)
         return 2
-    result = migrate(url, local=args.local)
+    if args.check:
+        return _check(url)
+    result = migrate(url, local=args.local,
+                     former_default_privileges=args.former_default_privileges)
     for name in result.applied:
         print(f"applied {name}")
     print(f"{len(result.applied)} applied, {len(result.skipped)} already applied")
     return 0
+
+
+def _check(url: str) -> int:
+    """Report what the database would still expose, its version and user_settings."""
+    from billing.adapters.postgres.platform_check import check_platform
+
+    report = check_platform(url)
+    print(f"PostgreSQL {report.server_version}")
+    for line in report.problems:
+        print(f"PROBLEM  {line}")
+    for line in report.warnings:
+        print(f"warning  {line}")
+    print("ok: nothing exposed" if report.ok else f"{len(report.problems)} problem(s)")
+    return 0 if report.ok else 1
 
 
 def cmd_rotate_encryption_key(args: argparse.Namespace) -> int:
@@ -39,6 +56,12 @@ def add_commands(sub: Any) -> None:
     p = sub.add_parser("migrate", help="apply database migrations")
     p.add_argument("--local", action="store_true",
                    help="also apply infra/supabase/local (local runs and tests only)")
+    p.add_argument("--former-default-privileges", action="store_true",
+                   help="with --local: reproduce Supabase's former default grants to"
+                        " anon/authenticated first (privilege tests)")
+    p.add_argument("--check", action="store_true",
+                   help="change nothing; report exposed billing objects, default privileges,"
+                        " the PostgreSQL version and user_settings columns")
     p.add_argument("--database-url", help="defaults to DATABASE_URL")
     p.set_defaults(func=cmd_migrate)
 

@@ -24,6 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from billing.domain.api_types import Percent, StripeLinkStatus
 from billing.domain.decimals import plain_decimal
 
 # zod 3's e-mail pattern and the spec's phone pattern, verbatim.
@@ -159,9 +160,9 @@ class Customer(BaseModel):
     customer_name: str
     customer_email: str
     stripe_customer_id: str | None
-    stripe_link_status: str
+    stripe_link_status: StripeLinkStatus
     stripe_last_error: str | None = None
-    markup_percentage: Decimal
+    markup_percentage: Percent
     auto_invoice_enabled: bool
     billing_contact_name: str | None
     billing_address: str | None

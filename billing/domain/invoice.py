@@ -52,7 +52,7 @@ def require_action(action: str, status: Status) -> None:
         raise InvalidState(
             f"Cannot {action.replace('_', ' ')} an invoice that is {status.value} "
             f"(allowed from: {allowed}).",
-            code="invalid_invoice_state", extra={"status": status.value, "action": action},
+            code="invalid_invoice_state", extra={"invoice_status": status.value, "action": action},
         )
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
@@ -29,6 +28,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from billing.domain.api_types import Percent
 from billing.domain.customers import EMAIL, Markup
 
 SECRET_KEY = re.compile(r"^sk_(test|live)_[A-Za-z0-9]{1,240}$")
@@ -215,7 +215,7 @@ class StripeSettingsView(BaseModel):
 
 
 class InvoiceDefaultsView(BaseModel):
-    default_markup_percentage: Decimal
+    default_markup_percentage: Percent
     default_due_date_days: int
     default_invoice_note: str | None
     invoice_footer_text: str | None

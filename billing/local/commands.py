@@ -1,4 +1,4 @@
-"""`billing serve`, `serve-local`, `dev-token` and `demo`: the commands for local runs,
+"""`billing serve`, `serve-local`, `dev-token`, `demo` and `openapi`: the commands for local runs,
 registered by `billing.cli` when this package is present (it is never deployed)."""
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from billing.local.server import make_local_server
 
     server = make_local_server(args.port)
-    print(f"Billing API on http://127.0.0.1:{server.server_port}/api/billing (Ctrl-C stops)",
-          flush=True)
+    from billing.local.console import console_url
+
+    print(f"Billing API on http://127.0.0.1:{server.server_port}/api/billing and the console on"
+          f" {console_url(server.server_port)} (Ctrl-C stops)", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -66,6 +68,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(json_output=args.json)
 
 
+def cmd_openapi(args: argparse.Namespace) -> int:
+    """Print the OpenAPI 3.1 document of the HTTP API (no server, no database)."""
+    import json
+
+    from billing.local.server import registered_functions
+    from functions._openapi import openapi_document
+
+    registered_functions()
+    print(json.dumps(openapi_document(), indent=2 if args.indent else None))
+    return 0
+
+
 def add_commands(sub: Any) -> None:
     """Register the local-run commands on the `billing` parser."""
     p = sub.add_parser("serve", help="serve the HTTP API on 127.0.0.1")
@@ -80,6 +94,10 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--user-id", required=True, help="the CareXPS user id (UUID)")
     p.add_argument("--ttl", type=int, default=12 * 3600, help="seconds (default 12 h)")
     p.set_defaults(func=cmd_dev_token)
+
+    p = sub.add_parser("openapi", help="print the API's OpenAPI 3.1 document (JSON)")
+    p.add_argument("--indent", action="store_true", help="pretty-print")
+    p.set_defaults(func=cmd_openapi)
 
     p = sub.add_parser("demo", help="the whole product on local parts")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")

@@ -100,9 +100,12 @@ def seed_dev_identity(database_url: str, settings: Settings) -> DevIdentity:
 
 def describe(identity: DevIdentity, port: int) -> str:
     """What to print for the developer: token, TOTP secret and the first calls."""
+    from billing.local.console import console_url
+
     base = f"http://127.0.0.1:{port}/api/billing"
     return "\n".join([
         f"Local Super User {identity.user_id} (MFA set up, not yet verified today)",
+        f"  open console: {console_url(port, identity.token)}",
         f"  TOTP secret:  {identity.totp_secret}",
         f"  current code: python -c \"import pyotp; print(pyotp.TOTP('{identity.totp_secret}')"
         ".now())\"",

@@ -4,9 +4,12 @@ app's storage queues run in-process by its queue-trigger functions."""
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import re
+import sys
 import threading
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import azure.functions as func
@@ -15,6 +18,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import ThreadedWSGIServer
 from werkzeug.wrappers import Request, Response
 
+from billing.local.console import handles, serve_console
 from billing.local.queue import LocalOut, LocalQueues, queue_output, queue_triggers
 
 _PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
@@ -32,12 +36,15 @@ def _rules(functions: list[Any]) -> Map:
 
 
 def wsgi_app(functions: list[Any], queues: LocalQueues) -> Any:
-    """A WSGI application that routes like the Functions host does; messages written
-    through queue output bindings go to ``queues`` once the function returns."""
+    """A WSGI application that routes like the Functions host does (and serves the
+    built console at /admin/billing/); messages written through queue output
+    bindings go to ``queues`` once the function returns."""
     url_map = _rules(functions)
 
     def application(environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
+        if handles(request.path):
+            return serve_console(environ, start_response)
         try:
             (handler, output), values = url_map.bind_to_environ(environ).match()
         except HTTPException as exc:
@@ -69,7 +76,11 @@ def _invoke(handler: Any, req: func.HttpRequest, output: str | None,
 @lru_cache(maxsize=1)
 def all_functions() -> list[Any]:
     """Import ``function_app`` as the Functions host does and index its functions once
-    (the SDK refuses to index the same app twice)."""
+    (the SDK refuses to index the same app twice). The checkout's root (where
+    ``function_app.py`` lives) is put on the path if needed."""
+    root = str(Path(__file__).resolve().parents[2])
+    if importlib.util.find_spec("function_app") is None and root not in sys.path:
+        sys.path.append(root)
     return importlib.import_module("function_app").app.get_functions()
 
 

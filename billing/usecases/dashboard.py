@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from billing.adapters.postgres import dashboard_sql
 from billing.adapters.postgres.sessions import Connection
+from billing.domain.api_types import Cad, FxRateText, FxSource, InvoiceStatus, Minutes, TrendPercent
 from billing.domain.invoice import UNPAID
 from billing.domain.money import FxRate, round_cents
 from billing.domain.periods import Period, local_today, previous_month
@@ -39,9 +40,9 @@ class LatestFx(Protocol):
 class FxUsed(BaseModel):
     """The USD→CAD rate every amount was converted at."""
 
-    rate: Decimal
+    rate: FxRateText
     date: date
-    source: str
+    source: FxSource
 
 
 class PeriodFigures(BaseModel):
@@ -49,32 +50,32 @@ class PeriodFigures(BaseModel):
 
     period_start: date
     period_end: date
-    usage_cost_cad: Decimal
-    billable_amount_cad: Decimal
-    unattributed_usage_cost_cad: Decimal
+    usage_cost_cad: Cad
+    billable_amount_cad: Cad
+    unattributed_usage_cost_cad: Cad
 
 
 class CurrentMonth(PeriodFigures):
     """Month to date, and its trend against the same days of the previous month."""
 
     comparison: PeriodFigures
-    billable_trend_pct: Decimal | None
-    usage_cost_trend_pct: Decimal | None
+    billable_trend_pct: TrendPercent | None
+    usage_cost_trend_pct: TrendPercent | None
 
 
 class PendingInvoices(BaseModel):
     """Invoices not yet paid nor cancelled."""
 
-    statuses: list[str]
+    statuses: list[InvoiceStatus]
     count: int
-    total_cad: Decimal
+    total_cad: Cad
 
 
 class InvoiceUsage(BaseModel):
     chats: int
     calls: int
     sms_segments: int
-    call_minutes: Decimal
+    call_minutes: Minutes
 
 
 class RecentInvoice(BaseModel):
@@ -89,8 +90,8 @@ class RecentInvoice(BaseModel):
     period_label: str
     usage: InvoiceUsage
     usage_summary: str
-    amount_cad: Decimal
-    status: str
+    amount_cad: Cad
+    status: InvoiceStatus
 
 
 class MonthlyTrend(BaseModel):
@@ -98,10 +99,10 @@ class MonthlyTrend(BaseModel):
 
     month: str
     label: str
-    twilio_sms_cad: Decimal
-    twilio_voice_cad: Decimal
-    retell_ai_cad: Decimal
-    total_cad: Decimal
+    twilio_sms_cad: Cad
+    twilio_voice_cad: Cad
+    retell_ai_cad: Cad
+    total_cad: Cad
 
 
 class Dashboard(BaseModel):

@@ -256,7 +256,7 @@ def _moved_on(session: Session, principal: Principal | None, row: dict[str, Any]
         f"Stripe reports this invoice as {found.status}, so it cannot be "
         f"{action.replace('_', ' ')} now. The invoice was updated from Stripe.",
         code="invalid_invoice_state",
-        extra={"status": updated["invoice_status"], "stripe_status": found.status,
+        extra={"invoice_status": updated["invoice_status"], "stripe_status": found.status,
                "action": action})
 
 

@@ -19,7 +19,7 @@ from billing.domain.errors import InvalidState, NotFound
 from billing.domain.invoice import ACTIONS, Status
 from billing.domain.principal import Principal
 from billing.usecases.invoice_actions import available_actions
-from billing.usecases.invoice_runs import load_org, session_for
+from billing.usecases.invoice_runs import load_org, reader_for
 
 EXPORTED = "BILLING_INVOICES_EXPORTED"
 TENTH = Decimal("0.1")
@@ -96,7 +96,7 @@ def summary(row: dict[str, Any]) -> dict[str, Any]:
 
 def list_invoices(deps: Any, principal: Principal, query: InvoiceListQuery) -> dict[str, Any]:
     """One page of matching invoices, the count and total of all matches, the page's sum."""
-    session = session_for(deps, principal)
+    session = reader_for(deps, principal)
     tz = load_org(deps, session).tz if query.needs_time_zone else None
     filters = query.to_filters(tz)
     with session() as conn:
@@ -111,7 +111,7 @@ def list_invoices(deps: Any, principal: Principal, query: InvoiceListQuery) -> d
 
 def get_invoice(deps: Any, principal: Principal, invoice_id: str) -> dict[str, Any]:
     """The invoice with its customer, usage, costs, lines, FX, rate cards and timeline."""
-    session = session_for(deps, principal)
+    session = reader_for(deps, principal)
     tz = load_org(deps, session).tz
     with session() as conn:
         row = _load(conn, invoice_id)
@@ -150,7 +150,7 @@ def timeline(row: dict[str, Any], entries: list[dict[str, Any]], tz: str) -> lis
 
 def pdf_url(deps: Any, principal: Principal, invoice_id: str) -> str:
     """Stripe's PDF of the invoice (it exists once the invoice is finalized)."""
-    with session_for(deps, principal)() as conn:
+    with reader_for(deps, principal)() as conn:
         row = _load(conn, invoice_id)
     status = Status(row["invoice_status"])
     if row["stripe_invoice_pdf_url"] and status in ACTIONS["pdf"]:
@@ -161,7 +161,7 @@ def pdf_url(deps: Any, principal: Principal, invoice_id: str) -> str:
         reason = ("Stripe creates the PDF when the invoice is finalized; this invoice is "
                   "still a draft. Send it (or finalize it) first.")
     raise InvalidState(reason, code="invoice_pdf_unavailable",
-                       extra={"status": row["invoice_status"]})
+                       extra={"invoice_status": row["invoice_status"]})
 
 
 EXPORT_COLUMNS = (
@@ -183,7 +183,7 @@ EXPORT_COLUMNS = (
 
 def export_invoices(deps: Any, principal: Principal, query: InvoiceFilterQuery) -> bytes:
     """The filtered invoices as formula-safe CSV with the spec's columns (audited)."""
-    session = session_for(deps, principal)
+    session = reader_for(deps, principal)
     tz = load_org(deps, session).tz
     with session() as conn:
         rows = sql.list_invoices(conn, query.to_filters(tz))

@@ -17,6 +17,8 @@ from billing.usecases import invoicing, previews
 from billing.usecases.invoice_saga import SagaContext, Session
 
 SYSTEM_ACTOR = "auto_invoice"
+#: The session actor while the saga writes on behalf of an admitted user.
+USER_ACTOR = "invoicing"
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,15 @@ class Org:
 
 
 def session_for(deps: Any, principal: Principal | None) -> Session:
-    """A transaction factory: RLS as the user, or service_role for the system."""
+    """The saga's transactions: always ``service_role``, because invoice rows, usage
+    claims and batches are written by the saga only (``authenticated`` may read them,
+    never write them). A user's run is on behalf of a caller the access gate admitted;
+    the audit entries name that user."""
+    return lambda: deps.db.system_session(USER_ACTOR if principal else SYSTEM_ACTOR)
+
+
+def reader_for(deps: Any, principal: Principal | None) -> Session:
+    """Transactions that only read: RLS as the user, or service_role for the system."""
     if principal is not None:
         return lambda: deps.db.user_session(principal.rls_claims)
     return lambda: deps.db.system_session(SYSTEM_ACTOR)
@@ -56,7 +66,7 @@ def saga_context(deps: Any, principal: Principal | None, org: Org, *,
 def run_preview(deps: Any, principal: Principal | None, period_for: Callable[[date], Period],
                 customer_ids: list[str] | None) -> dict[str, Any]:
     """Preview invoices for ``period_for(local today)`` (all customers when ids is None)."""
-    session = session_for(deps, principal)
+    session = reader_for(deps, principal)
     org = load_org(deps, session)
     period = period_for(org.today)
     with session() as conn:
@@ -97,7 +107,7 @@ def request_retry(deps: Any, principal: Principal | None, batch_id: str) -> dict
 
 def get_batch(deps: Any, principal: Principal, batch_id: str) -> dict[str, Any]:
     """A batch with progress and results."""
-    with session_for(deps, principal)() as conn:
+    with reader_for(deps, principal)() as conn:
         if batches_sql.get_batch(conn, batch_id) is None:
             raise NotFound("Invoice batch not found.", code="batch_not_found")
         return invoicing.batch_view(conn, batch_id)

@@ -3,7 +3,8 @@
 ±1 time step; a step is never accepted twice (nor one older than the last
 accepted); 5 failures in 15 minutes lock verification for 15 minutes; success
 holds until the next midnight in the billing time zone. Every outcome is
-audited. The secret is decrypted in memory only, never logged.
+audited. The secret is read (``BILLING_MFA_SECRET_FORMAT``) in memory only,
+never logged.
 """
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ from typing import Any
 import pyotp
 from pydantic import BaseModel
 
+from billing.adapters.mfa_secrets import MfaSecretUnreadable
 from billing.adapters.postgres import access_sql, rate_limits_sql
 from billing.adapters.postgres.access_sql import UserAccess
 from billing.adapters.postgres.audit_sql import record_audit
 from billing.adapters.postgres.sessions import Connection
-from billing.adapters.secrets import DecryptionFailed, decrypt
 from billing.domain import audit
 from billing.domain.errors import (
     BillingError,
@@ -81,8 +82,8 @@ def _matching_step(user: UserAccess, code: str, deps: Any, now: datetime) -> int
     if not user.mfa_secret:
         raise MfaRequired("MFA is required to access Billing Admin", extra=dict(MFA_SETUP_EXTRA))
     try:
-        secret = decrypt(user.mfa_secret, deps.keyring)
-    except DecryptionFailed:
+        secret = deps.mfa_secrets.read(user.mfa_secret)
+    except MfaSecretUnreadable:
         raise UpstreamUnavailable("MFA verification is unavailable. Please contact support.",
                                   code="mfa_secret_unreadable") from None
     totp = pyotp.TOTP(secret)

@@ -1,8 +1,10 @@
 """Stripe webhooks: signed invoice events applied to our invoices, each event once.
 
 Nothing is read or written before the ``Stripe-Signature`` holds against the
-saved signing secret (400 ``invalid_signature``). Stripe delivers at least
-once and in no particular order, so:
+saved signing secret (400 ``invalid_signature``; its timestamp within the
+tolerance, past or future). A signed body that is not an event of the shape we
+read is 400 ``invalid_event``, recorded once (see ``webhook_payloads``). Stripe
+delivers at least once and in no particular order, so:
 
 * every event id is recorded once, in the transaction that applies it; a
   redelivery is acknowledged and changes nothing;
@@ -37,6 +39,7 @@ from billing.ports import PaymentGateway, StripeInvoice
 from billing.usecases.invoice_actions import apply_stripe_invoice
 from billing.usecases.notifications import queue_payment_received
 from billing.usecases.settings import open_secret
+from billing.usecases.webhook_payloads import InvalidEvent, reject, stripe_event
 
 log = logging.getLogger("billing.stripe_webhook")
 ACTOR = "stripe_webhook"
@@ -72,7 +75,11 @@ class WebhookResult:
 def handle_stripe_webhook(payload: bytes, signature: str | None, *, deps: Any) -> WebhookResult:
     """Verify, record once and apply one Stripe event."""
     payments: PaymentGateway = deps.payments()
-    event = _verified(payments, payload, signature, _signing_secret(deps))
+    _verify(payments, payload, signature, _signing_secret(deps))
+    try:
+        event = stripe_event(payload, HANDLED)
+    except InvalidEvent as invalid:
+        raise reject(deps.db, "stripe", payload, invalid) from None
     kind, obj = event["type"], event["data"]["object"]
     stripe_id = obj.get("id") if kind in HANDLED else None
     if stripe_id is None:
@@ -100,12 +107,12 @@ def _signing_secret(deps: Any) -> str:
     return open_secret(token, deps.keyring, "webhook signing secret")
 
 
-def _verified(payments: PaymentGateway, payload: bytes, signature: str | None,
-              secret: str) -> dict[str, Any]:
+def _verify(payments: PaymentGateway, payload: bytes, signature: str | None,
+            secret: str) -> None:
     if not signature:
         raise InvalidSignature("The Stripe-Signature header is missing.")
     try:
-        return payments.construct_webhook_event(payload, signature, secret)
+        payments.verify_webhook_signature(payload, signature, secret)
     except ValidationFailed as exc:
         raise InvalidSignature(exc.detail) from None
 

@@ -8,16 +8,15 @@ else from Retell; their text is only counted.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any
 
 from billing.adapters.postgres.sessions import Database
 from billing.adapters.retell import WEBHOOK_RECORD_KEYS, parse_webhook, verify_webhook
-from billing.domain.errors import UpstreamUnavailable, ValidationFailed
+from billing.domain.errors import UpstreamUnavailable
 from billing.domain.usage import ChatMessage, ChatUsage, ms_from_utc
 from billing.ports import Clock, UsageSource
 from billing.usecases.usage_sync import DEFAULT_TIME_ZONE, SyncResult, store_records
+from billing.usecases.webhook_payloads import InvalidEvent, reject, retell_event
 
 IGNORED = "ignored"
 
@@ -37,16 +36,20 @@ def ingest_webhook(raw_body: bytes, signature: str | None, *, api_key: str | Non
     """Verify ``x-retell-signature`` (5-minute window), then store the record.
 
     Nothing is read or written before the signature holds: a bad or missing
-    one raises ``Unauthenticated``.
+    one raises ``Unauthenticated``. A signed body that is not an event of the
+    shape we read raises ``InvalidEvent`` (400), recorded once.
     """
     if not api_key:
         raise UpstreamUnavailable("Retell webhooks cannot be verified: no Retell API key.",
                                   code="retell_not_configured")
     verify_webhook(raw_body, signature, api_key, ms_from_utc(clock.now()))
-    payload = _decode(raw_body)
-    event = payload.get("event")
+    try:
+        payload = retell_event(raw_body)
+    except InvalidEvent as invalid:
+        raise reject(db, "retell", raw_body, invalid) from None
+    event = payload["event"]
     if event not in WEBHOOK_RECORD_KEYS:
-        return WebhookOutcome(event if isinstance(event, str) else None, IGNORED)
+        return WebhookOutcome(event, IGNORED)
     _, record, messages = parse_webhook(payload)
     if record is None or record.status != "ended":
         return WebhookOutcome(event, IGNORED)
@@ -56,17 +59,6 @@ def ingest_webhook(raw_body: bytes, signature: str | None, *, api_key: str | Non
     result = store_records([record], db=db, fetch_messages=fetch,
                            default_time_zone=default_time_zone)
     return WebhookOutcome(event, _outcome(result))
-
-
-def _decode(raw_body: bytes) -> dict[str, Any]:
-    try:
-        payload = json.loads(raw_body)
-    except (ValueError, UnicodeDecodeError):
-        payload = None
-    if not isinstance(payload, dict):
-        raise ValidationFailed("The webhook body is not a JSON object.",
-                               code="invalid_webhook_payload")
-    return payload
 
 
 def _given(chat_id: str, messages: list[ChatMessage]):

@@ -47,8 +47,18 @@ param authIssuer string = ''
 @description('Expected "aud" claim; required with jwks (e.g. api://carexps-billing or "authenticated" for Supabase).')
 param authAudience string = ''
 
-@description('The claim holding the CareXPS user id (user_settings.user_id).')
-param authUserClaim string = 'sub'
+@description('The claim holding the CareXPS user id (user_settings.user_id). Empty: oid with an Entra ID JWKS (login.microsoftonline.com), else sub. With Entra ID, user_settings.user_id (and auth.users.id) must be the Entra object id.')
+param authUserClaim string = ''
+
+@description('Entra ID tenant id; when set, tokens whose tid differs are refused.')
+param authTenantId string = ''
+
+@description('How user_settings.fresh_mfa_secret is stored: billing-v1 (AES-256-GCM, this backend) or plain-base32.')
+@allowed([
+  'billing-v1'
+  'plain-base32'
+])
+param mfaSecretFormat string = 'billing-v1'
 
 @description('Optional comma-separated allow-list of CareXPS user ids (empty: every MFA-verified Super User).')
 param allowedUserIds string = ''
@@ -392,6 +402,14 @@ var baseSettings = [
   {
     name: 'BILLING_AUTH_USER_CLAIM'
     value: authUserClaim
+  }
+  {
+    name: 'BILLING_AUTH_TENANT_ID'
+    value: authTenantId
+  }
+  {
+    name: 'BILLING_MFA_SECRET_FORMAT'
+    value: mfaSecretFormat
   }
   {
     name: 'BILLING_ALLOWED_USER_IDS'

@@ -45,12 +45,12 @@ def test_every_field_error_is_reported_at_once(client):
     body = resp.json()
     assert (resp.status_code, body["code"]) == (422, "validation_failed")
     assert {e["field"]: e["message"] for e in body["errors"]} == {
-        "customer_name": "Customer name must be at least 2 characters",
-        "customer_email": "Invalid email format",
-        "phone_number": "Invalid phone number",
-        "markup_percentage": "Markup too high",
-        "tax_id": "Tax ID too long",
-        "notes": "Notes too long",
+        "body.customer_name": "Customer name must be at least 2 characters",
+        "body.customer_email": "Invalid email format",
+        "body.phone_number": "Invalid phone number",
+        "body.markup_percentage": "Markup too high",
+        "body.tax_id": "Tax ID too long",
+        "body.notes": "Notes too long",
     }
 
 
@@ -136,7 +136,25 @@ def test_csv_export_neutralises_formulas_and_follows_the_filters(client, admin_c
 
 def test_malformed_json_and_unknown_fields_are_refused(client):
     bad = client.post(BASE, content=b"{not json", headers={"Content-Type": "application/json"})
-    assert (bad.status_code, bad.json()["code"]) == (422, "invalid_json")
+    assert (bad.status_code, bad.json()["code"]) == (400, "invalid_json")
     extra = client.post(BASE, json={"customer_name": "Ok Clinic", "customer_email": "o@k.test",
                                     "is_admin": True})
-    assert extra.json()["errors"][0]["field"] == "is_admin"
+    assert extra.json()["errors"][0]["field"] == "body.is_admin"
+
+
+ISSUE_NAMES = ["\n=1+1", " =1+1", "\u00a0=1+1", "Zed;=cmd|' /C calc'!A0"]
+
+
+def test_names_hiding_formulas_behind_whitespace_or_a_semicolon_are_neutralised(
+        client, admin_conn):
+    for i, name in enumerate(ISSUE_NAMES):
+        admin_conn.execute("insert into billing_customers (customer_name, customer_email)"
+                           " values (%s, %s)", [name, f"c{i}@clinic.test"])
+    content = client.get(f"{BASE}/export.csv").content.decode("utf-8-sig")
+    for delimiter in (",", ";"):
+        cells = [c for row in csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
+                 for c in row]
+        assert not [c for c in cells if c.lstrip().startswith(("=", "+", "-", "@"))]
+    names = [r["Customer Name"] for r in csv.DictReader(io.StringIO(content, newline=""))]
+    assert sorted(names) == sorted(["'\n'=1+1", "' =1+1", "'\u00a0=1+1",
+                                    "'Zed;'=cmd|' /C calc'!A0"])

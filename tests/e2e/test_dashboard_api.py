@@ -49,7 +49,7 @@ def test_the_dashboard_reports_figures_in_cad_as_strings(api, admin_headers, usa
     response = api.get("/api/billing/dashboard", headers=admin_headers)
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["fx"] == {"rate": "1.4000", "date": "2026-11-15", "source": "fixed"}
+    assert body["fx"] == {"rate": "1.400000", "date": "2026-11-15", "source": "fixed"}
     assert body["time_zone"] == "America/Toronto"
     current = body["current_month"]
     assert current["usage_cost_cad"] == "2.10"            # (0.50 + 1.00) × 1.4

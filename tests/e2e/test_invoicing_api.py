@@ -25,7 +25,7 @@ def test_preview_shows_each_customer_unattributed_usage_and_the_footer(api, admi
     assert body["unattributed"]["agent_ids"] == ["agent_unmapped"]
     assert body["summary"]["selected"] == 3
     assert body["summary"]["missing_stripe_ids"] == 3
-    assert body["fx"] == {"rate": "1.3700", "date": "2026-10-31", "source": "fixed"}
+    assert body["fx"] == {"rate": "1.370000", "date": "2026-10-31", "source": "fixed"}
     total = sum(float(r["total_cad"]) for r in body["customers"])
     assert float(body["summary"]["total_cad"]) == pytest.approx(total)
     assert {w["code"] for w in body["warnings"]} == {"unattributed_usage"}
@@ -67,7 +67,7 @@ def test_bad_batch_input_reports_every_field(api, admin_headers):
                     json={"customer_ids": [], "mode": "email", "due_in_days": 400})
     assert resp.status_code == 422
     fields = {e["field"] for e in resp.json()["errors"]}
-    assert fields == {"customer_ids", "mode", "due_in_days"}
+    assert fields == {"body.customer_ids", "body.mode", "body.due_in_days"}
 
 
 def test_end_before_start_is_422(api, admin_headers):

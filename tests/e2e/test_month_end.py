@@ -11,6 +11,7 @@ import pytest
 from billing.adapters.clock import ManualClock
 from billing.bootstrap import Deps
 from tests.fixtures.auth import auth_settings
+from tests.fixtures.db import follow_clock
 from tests.fixtures.smtp import body_of
 from tests.fixtures.stripe import STANDIN_KEY
 from tests.fixtures.world import FX, batch_status, hourly_with_queue
@@ -33,6 +34,7 @@ def api_deps(db, db_url, api_clock, stripe_standin, smtp_server, retell_client) 
     settings), Retell at its stand-in, mail through the loopback SMTP server."""
     settings = auth_settings(db_url, fx_fixed_usd_cad=FX, stripe_api_base=stripe_standin.base_url,
                              **smtp_server.settings)
+    follow_clock(db, api_clock)
     return Deps(settings=settings, db=db, clock=api_clock, retell_client=retell_client)
 
 

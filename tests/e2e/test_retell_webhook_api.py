@@ -14,6 +14,7 @@ from billing.domain.pricing import DEFAULT_RATE_CARD, cents_from_vendor, cost_ch
 from billing.domain.usage import ms_from_utc
 from billing.usecases.usage_sync import sync_window
 from tests.fixtures.auth import auth_settings
+from tests.fixtures.db import follow_clock
 from tests.integration.test_usage_sync import END, START, ended, ledger
 
 ROUTE = "/api/billing/retell/webhook"
@@ -33,6 +34,7 @@ def api_clock():
 
 @pytest.fixture
 def api_deps(db, api_settings, api_clock, retell_client):
+    follow_clock(db, api_clock)
     return Deps(settings=api_settings, db=db, clock=api_clock, retell_client=retell_client)
 
 
@@ -129,7 +131,9 @@ def test_an_sms_chat_without_messages_in_the_payload_has_them_fetched(api, retel
     assert [r.path for r in retell_standin.requests] == [f"/get-chat/{chat['chat_id']}"]
 
 
-def test_a_signed_body_that_is_not_a_retell_event_is_422(api, retell_standin, admin_conn):
+def test_a_signed_body_that_is_not_a_retell_event_is_400_invalid_event(api, retell_standin,
+                                                                      admin_conn):
     resp = post(api, retell_standin, b'{"event": "call_ended", "call": "nope"}')
 
-    assert resp.status_code == 422 and ledger(admin_conn) == {}
+    assert (resp.status_code, resp.json()["code"]) == (400, "invalid_event")
+    assert ledger(admin_conn) == {}

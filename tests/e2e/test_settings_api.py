@@ -94,13 +94,15 @@ def test_every_invalid_field_is_reported_at_once(api, admin_headers, admin_conn)
     assert resp.status_code == 422
     errors = {e["field"]: e["message"] for e in resp.json()["errors"]}
     assert set(errors) == {
-        "stripe.secret_key", "stripe.webhook_secret",
-        "invoice_defaults.default_markup_percentage", "invoice_defaults.default_due_date_days",
-        "automation.auto_invoice_day_of_month", "automation.auto_invoice_time",
-        "notifications.notification_email", "billing_time_zone", "sms_segment_rules"}
-    assert errors["invoice_defaults.default_markup_percentage"] == "Markup too high"
-    assert errors["invoice_defaults.default_due_date_days"] == "Due days too far in future"
-    assert errors["notifications.notification_email"] == "Invalid email format"
+        "body.stripe.secret_key", "body.stripe.webhook_secret",
+        "body.invoice_defaults.default_markup_percentage",
+        "body.invoice_defaults.default_due_date_days",
+        "body.automation.auto_invoice_day_of_month", "body.automation.auto_invoice_time",
+        "body.notifications.notification_email", "body.billing_time_zone",
+        "body.sms_segment_rules"}
+    assert errors["body.invoice_defaults.default_markup_percentage"] == "Markup too high"
+    assert errors["body.invoice_defaults.default_due_date_days"] == "Due days too far in future"
+    assert errors["body.notifications.notification_email"] == "Invalid email format"
     assert "pk_test_wrongKindOfKey" not in resp.text
     assert admin_conn.execute("select updated_at from billing_settings").fetchone()[0] == before
 
@@ -140,7 +142,7 @@ def test_a_live_key_is_refused_while_test_mode_is_on_and_the_reverse(api, admin_
     resp = put(api, admin_headers, {"stripe": {"secret_key": LIVE_KEY}})
     assert resp.status_code == 422
     assert resp.json()["code"] == "stripe_mode_mismatch"
-    assert resp.json()["errors"] == [{"field": "stripe.secret_key", "message":
+    assert resp.json()["errors"] == [{"field": "body.stripe.secret_key", "message":
                                       "A live secret key cannot be used while Test Mode is on. "
                                       "Use a test key (sk_test_…) or switch to Live Mode."}]
     resp = put(api, admin_headers, {"stripe": {"secret_key": TEST_KEY, "test_mode": False}})
@@ -154,14 +156,14 @@ def test_switching_mode_needs_a_key_of_that_mode(api, admin_headers):
     put(api, admin_headers, {"stripe": {"secret_key": TEST_KEY}})
     resp = put(api, admin_headers, {"stripe": {"test_mode": False}})
     assert resp.status_code == 422
-    assert resp.json()["errors"][0]["field"] == "stripe.test_mode"
+    assert resp.json()["errors"][0]["field"] == "body.stripe.test_mode"
     assert "The saved secret key is a test key" in resp.json()["errors"][0]["message"]
 
 
 def test_a_publishable_key_of_the_other_mode_is_refused(api, admin_headers):
     resp = put(api, admin_headers, {"stripe": {"publishable_key": "pk_live_51Abc"}})
     assert resp.status_code == 422
-    assert resp.json()["errors"][0]["field"] == "stripe.publishable_key"
+    assert resp.json()["errors"][0]["field"] == "body.stripe.publishable_key"
 
 
 def test_saving_is_audited_with_the_fields_changed_and_never_a_secret(

@@ -8,6 +8,7 @@ import pytest
 from billing.adapters.clock import ManualClock
 from billing.bootstrap import Deps
 from tests.fixtures.auth import auth_settings
+from tests.fixtures.db import follow_clock
 
 ROUTE = "/api/billing/usage/sync"
 MARCH = {"preset": "custom", "start": "2025-03-01", "end": "2025-03-31"}
@@ -22,6 +23,7 @@ def api_settings(db_url, retell_standin):
 @pytest.fixture
 def api_deps(db, api_settings, api_clock, retell_client):
     """The served app's deps, with a Retell client that records its backoff sleeps."""
+    follow_clock(db, api_clock)
     return Deps(settings=api_settings, db=db, clock=api_clock, retell_client=retell_client)
 
 

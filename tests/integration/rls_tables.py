@@ -41,6 +41,8 @@ SEED_SQL = [
     " values ('evt_seed', 'invoice.paid', now(), 'applied')",
     "insert into billing_notification_outbox (kind, dedupe_key, recipient, subject, body)"
     " values ('payment_received', 'seed', 'billing@clinic.test', 'Seed', 'Seed')",
+    "insert into billing_webhook_rejections (source, body_sha256, reason)"
+    " values ('stripe', repeat('a', 64), 'seed')",
 ]
 
 # table -> {operation: sql}. Statements may use %(customer)s, %(invoice)s, %(uniq)s.
@@ -177,31 +179,40 @@ TABLES: dict[str, dict[str, str]] = {
         "update": "update billing_notification_outbox set status = 'sent'",
         "delete": "delete from billing_notification_outbox",
     },
+    "billing_webhook_rejections": {
+        "select": "select id from billing_webhook_rejections",
+        "insert": "insert into billing_webhook_rejections (source, body_sha256, reason)"
+                  " values ('retell', repeat('b', 64), 'probe')",
+        "update": "update billing_webhook_rejections set deliveries = deliveries + 1",
+        "delete": "delete from billing_webhook_rejections",
+    },
 }
 
 ALL = {"select", "insert", "update", "delete"}
 ADMIN_ONLY_READ_APPEND = {"select", "insert"}
 
 # table -> operations allowed for a billing admin / for service_role
+# Invoices, batches and usage claims are written by the saga only, as service_role.
 ADMIN_ALLOWED: dict[str, set[str]] = {
     "billing_customers": ALL,
-    "invoice_batches": ALL,
-    "invoice_batch_items": ALL,
+    "invoice_batches": {"select"},
+    "invoice_batch_items": {"select"},
     "billing_customer_agents": ALL,
-    "invoice_records": ALL,
+    "invoice_records": {"select"},
     "billing_settings": {"select", "update"},
     "billing_audit_log": ADMIN_ONLY_READ_APPEND,
     "billing_rate_cards": {"select"},
-    "usage_records": {"select", "update"},
+    "usage_records": {"select"},
     "fx_rates": {"select", "insert"},
     "usage_sync_cursors": {"select"},
     "billing_access_state": set(),
     "billing_rate_limit_events": set(),
     "billing_auto_invoice_runs": {"select"},
     "billing_stripe_events": {"select"},
-    "billing_notification_outbox": {"select", "insert"},
+    "billing_notification_outbox": {"select"},
     "billing_usage_daily": {"select"},
     "billing_usage_monthly": {"select"},
+    "billing_webhook_rejections": {"select"},
 }
 SERVICE_ALLOWED: dict[str, set[str]] = {
     "billing_customers": ALL,
@@ -222,4 +233,5 @@ SERVICE_ALLOWED: dict[str, set[str]] = {
     "billing_notification_outbox": ALL,
     "billing_usage_daily": {"select"},
     "billing_usage_monthly": {"select"},
+    "billing_webhook_rejections": {"select", "insert", "update"},
 }

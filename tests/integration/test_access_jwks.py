@@ -2,80 +2,27 @@
 server: RS256 and ES256, caching, key rotation, and no HS256 downgrade."""
 from __future__ import annotations
 
-import json
-import threading
 import time
 import uuid
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from billing.adapters.tokens import TokenVerifier
 from billing.domain.errors import Unauthenticated, UpstreamUnavailable
 from tests.fixtures.auth import AUTH_SECRET
 from tests.fixtures.db import create_user
+from tests.fixtures.jwks import ec_pair, rsa_pair
 
 AUDIENCE = "api://carexps-billing"
 ISSUER = "https://login.microsoftonline.com/tenant/v2.0"
 USER = str(uuid.uuid4())
 
 
-class Jwks:
-    """A JWKS endpoint on 127.0.0.1 whose keys the test changes; counts fetches."""
-
-    def __init__(self) -> None:
-        self.keys: list[dict] = []
-        self.fetches = 0
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                outer.fetches += 1
-                body = json.dumps({"keys": outer.keys}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/discovery/v2.0/keys"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def publish(self, *pairs) -> None:
-        self.keys = [jwk for _, jwk in pairs]
-
-
-def rsa_pair(kid: str):
-    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return private, {**RSAAlgorithm.to_jwk(private.public_key(), as_dict=True), "kid": kid,
-                     "use": "sig", "alg": "RS256"}
-
-
-def ec_pair(kid: str):
-    private = ec.generate_private_key(ec.SECP256R1())
-    return private, {**ECAlgorithm.to_jwk(private.public_key(), as_dict=True), "kid": kid,
-                     "use": "sig", "alg": "ES256"}
-
-
 def sign(pair, *, alg="RS256", user=USER, claim="oid") -> str:
     claims = {claim: user, "aud": AUDIENCE, "iss": ISSUER, "exp": int(time.time()) + 600}
     return jwt.encode(claims, pair[0], algorithm=alg, headers={"kid": pair[1]["kid"]})
-
-
-@pytest.fixture
-def jwks():
-    server = Jwks()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
 
 
 def verifier(jwks, **kwargs) -> TokenVerifier:

@@ -152,3 +152,19 @@ def test_an_unreadable_secret_is_a_503_without_details(api, api_deps, user, admi
                        " where user_id = %s", [user.user_id])
     resp = verify(api, user, user.code(now(api_deps)))
     assert (resp.status_code, resp.json()["code"]) == (503, "mfa_secret_unreadable")
+
+
+class TestPlainBase32Secrets:
+    @pytest.fixture
+    def api_settings(self, api_settings):
+        return api_settings.model_copy(update={"billing_mfa_secret_format": "plain-base32"})
+
+    def test_a_secret_stored_unencrypted_verifies_with_the_plain_base32_format(
+            self, api, api_deps, user, admin_conn):
+        admin_conn.execute("update user_settings set fresh_mfa_secret = %s where user_id = %s",
+                           [user.totp_secret, user.user_id])
+        assert verify(api, user, user.code(now(api_deps))).status_code == 200
+
+    def test_a_sealed_secret_is_unreadable_as_plain_base32(self, api, api_deps, user):
+        resp = verify(api, user, user.code(now(api_deps)))
+        assert (resp.status_code, resp.json()["code"]) == (503, "mfa_secret_unreadable")

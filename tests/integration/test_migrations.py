@@ -16,7 +16,7 @@ from billing.adapters.postgres.migrations import (
 
 def test_every_migration_is_recorded_with_its_sha256(db_url):
     with psycopg.connect(db_url) as conn:
-        recorded = dict(conn.execute("select name, sha256 from billing_schema_migrations"))
+        recorded = dict(conn.execute("select name, sha256 from billing_private.billing_schema_migrations"))
     names = [name for name, _ in migration_files(local=True)]
     assert sorted(recorded) == sorted(names)
     assert all(len(digest) == 64 for digest in recorded.values())
@@ -55,5 +55,16 @@ def test_a_failing_migration_leaves_nothing_behind(db_url, tmp_path):
         migrate(db_url, local=True, migrations_dir=copy)
     with psycopg.connect(db_url) as conn:
         assert conn.execute("select to_regclass('half_done')").fetchone()[0] is None
-        assert conn.execute("select count(*) from billing_schema_migrations"
+        assert conn.execute("select count(*) from billing_private.billing_schema_migrations"
                             " where name like '%broken%'").fetchone()[0] == 0
+
+
+def test_a_tracking_table_left_in_public_by_earlier_versions_is_moved(db_url):
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("alter table billing_private.billing_schema_migrations set schema public")
+    assert migrate(db_url, local=True).applied == ()
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute("select to_regclass('public.billing_schema_migrations')"
+                            ).fetchone()[0] is None
+        assert conn.execute("select count(*) from billing_private.billing_schema_migrations"
+                            ).fetchone()[0] == len(migration_files(local=True))

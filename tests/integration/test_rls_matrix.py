@@ -1,5 +1,6 @@
 """Every billing table × persona × operation is allowed or refused exactly as
-the RLS policies and grants say."""
+the RLS policies and grants say — on a project with today's Supabase defaults
+and on one that still has the former default privileges."""
 from __future__ import annotations
 
 import json
@@ -7,7 +8,7 @@ import json
 import psycopg
 import pytest
 
-from tests.fixtures.db import create_user
+from tests.fixtures.db import PRIVILEGE_VARIANTS, create_user
 from tests.integration.rls_tables import (
     ADMIN_ALLOWED,
     SEED_IDS,
@@ -16,18 +17,26 @@ from tests.integration.rls_tables import (
     TABLES,
 )
 
-PERSONAS = ["anon", "staff", "su_no_mfa", "su_mfa_not_set_up", "super_user", "service_role"]
+PERSONAS = ["anon", "staff", "su_no_mfa", "su_mfa_not_set_up", "su_not_verified_today",
+            "super_user", "service_role"]
 OPERATIONS = ["select", "insert", "update", "delete"]
+pytestmark = pytest.mark.parametrize("db_name", PRIVILEGE_VARIANTS, indirect=True)
 
 
 @pytest.fixture
 def world(admin_conn):
     for sql in SEED_SQL:
         admin_conn.execute(sql, SEED_IDS)
+    not_verified_today = create_user(admin_conn, verified=False)
+    admin_conn.execute(
+        "insert into billing_access_state (user_id, last_used_step, verified_at, verified_until)"
+        " values (%s, 1, now() - interval '1 day 2 hours', now() - interval '2 hours')",
+        [not_verified_today])
     return {
         "staff": create_user(admin_conn, role="Staff"),
         "su_no_mfa": create_user(admin_conn, mfa_enabled=False, mfa_setup=False),
         "su_mfa_not_set_up": create_user(admin_conn, mfa_enabled=True, mfa_setup=False),
+        "su_not_verified_today": not_verified_today,
         "super_user": create_user(admin_conn),
     }
 
@@ -93,7 +102,7 @@ def test_audit_log_refuses_update_and_delete_even_for_the_owner(world, admin_con
         admin_conn.execute("truncate billing_audit_log")
 
 
-def test_admin_helper_follows_role_and_mfa_flags(world, admin_conn):
+def test_admin_helper_follows_role_mfa_flags_and_todays_verification(world, admin_conn):
     def is_admin(user_id):
         with admin_conn.transaction(force_rollback=True):
             admin_conn.execute("select set_config('request.jwt.claims', %s, true)",
@@ -102,5 +111,5 @@ def test_admin_helper_follows_role_and_mfa_flags(world, admin_conn):
             return admin_conn.execute("select billing_is_admin()").fetchone()[0]
 
     assert is_admin(world["super_user"]) is True
-    for persona in ("staff", "su_no_mfa", "su_mfa_not_set_up"):
+    for persona in ("staff", "su_no_mfa", "su_mfa_not_set_up", "su_not_verified_today"):
         assert is_admin(world[persona]) is False

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import stripe
@@ -95,9 +96,9 @@ def test_a_signed_event_from_the_standin_is_verified(stripe_standin, stripe_gate
     made = stripe_gateway.create_customer("Acme", None, None, None, {}, idempotency_key="c")
     stripe_standin.deliveries()
     [delivery] = webhook_receiver.received
-    event = stripe_gateway.construct_webhook_event(
+    stripe_gateway.verify_webhook_signature(
         delivery.body, delivery.headers["Stripe-Signature"], SECRET)
-    assert isinstance(event, dict)
+    event = json.loads(delivery.body)
     assert (event["type"], event["data"]["object"]["id"]) == ("customer.created", made.id)
 
 
@@ -110,12 +111,24 @@ def test_a_forged_or_altered_event_is_refused(stripe_gateway, secret, tamper, co
     header = stripe.WebhookSignature.generate_signature_header(payload, SECRET)
     body = payload.replace("invoice.paid", "invoice.voided") if tamper else payload
     with pytest.raises(ValidationFailed) as refused:
-        stripe_gateway.construct_webhook_event(body.encode(), header, secret)
+        stripe_gateway.verify_webhook_signature(body.encode(), header, secret)
     assert refused.value.code == code
 
 
-def test_a_signed_body_that_is_not_json_is_refused(stripe_gateway):
-    header = stripe.WebhookSignature.generate_signature_header("not json", SECRET)
+@pytest.mark.parametrize("shift", [-301, 301])
+def test_a_signature_older_or_further_in_the_future_than_the_tolerance_is_refused(
+        stripe_gateway, shift):
+    payload = json.dumps({"id": "evt_1", "object": "event", "type": "invoice.paid"})
+    header = stripe.WebhookSignature.generate_signature_header(
+        payload, SECRET, timestamp=int(time.time()) + shift)
     with pytest.raises(ValidationFailed) as refused:
-        stripe_gateway.construct_webhook_event(b"not json", header, SECRET)
-    assert refused.value.code == "invalid_payload"
+        stripe_gateway.verify_webhook_signature(payload.encode(), header, SECRET)
+    assert refused.value.code == "invalid_signature"
+
+
+@pytest.mark.parametrize("header", ["t=" + "1" * 4301 + ",v1=" + "0" * 64, "t=1," * 400,
+                                    "v1=" + "a" * 64, "t=1,v1=zz", "t=1,v1=" + "0" * 64 + "0"])
+def test_a_malformed_signature_header_is_refused_before_any_conversion(stripe_gateway, header):
+    with pytest.raises(ValidationFailed) as refused:
+        stripe_gateway.verify_webhook_signature(b"{}", header, SECRET)
+    assert refused.value.code == "invalid_signature"

@@ -20,6 +20,7 @@ from billing.usecases import batch_runner
 from billing.usecases.invoicing import GenerateOptions
 from standins.stripe_webhooks import sign
 from tests.fixtures.auth import auth_settings
+from tests.fixtures.db import follow_clock
 from tests.fixtures.world import FX
 
 URL = "/api/billing/stripe/webhook"
@@ -29,6 +30,7 @@ OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31))
 
 @pytest.fixture
 def api_deps(db, db_url, world_clock, stripe_gateway) -> Deps:
+    follow_clock(db, world_clock)
     return Deps(settings=auth_settings(db_url, fx_fixed_usd_cad=FX), db=db, clock=world_clock,
                 payments_factory=lambda: stripe_gateway)
 

@@ -39,8 +39,8 @@ def test_problem_json_carries_code_fields_extra_and_retry_after():
     assert resp.mimetype == "application/problem+json"
     assert body == {"type": "https://carexps.com/problems/mfa_locked", "title": "Too many requests",
                     "status": 429, "detail": "Slow down.", "instance": "urn:invocation:abc",
-                    "code": "mfa_locked", "errors": [{"field": "code", "message": "m"}],
-                    "hint": "h"}
+                    "code": "mfa_locked", "errors": [{"field": "body.code", "message": "m"}],
+                    "hint": "h", "retry_after_s": 42}
 
 
 @pytest.mark.parametrize(("exc", "status"), [

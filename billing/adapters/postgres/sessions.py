@@ -4,6 +4,12 @@
 ``request.jwt.claims`` set, exactly as PostgREST does, so RLS applies.
 ``system_session(actor)`` runs one transaction as ``service_role`` for the
 timer and webhooks, and records the actor for the audit log.
+
+Connections never prepare statements (``prepare_threshold=None``): a transaction
+pooler (Supavisor on 6543, PgBouncer in transaction mode) may run the next
+transaction on another server connection, where a prepared statement would not
+exist. Everything else the sessions rely on is transaction-scoped (``set local``,
+``set_config(..., true)``, ``pg_advisory_xact_lock``).
 """
 from __future__ import annotations
 
@@ -31,7 +37,7 @@ class Database:
             min_size=min_size,
             max_size=max_size,
             open=False,
-            kwargs={"row_factory": dict_row, "autocommit": False},
+            kwargs={"row_factory": dict_row, "autocommit": False, "prepare_threshold": None},
             name="billing",
         )
         self._opened = False

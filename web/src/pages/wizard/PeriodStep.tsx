@@ -1,0 +1,59 @@
+import { z } from 'zod'
+import { TextField } from '../../components/Field'
+
+export type Preset = 'previous_month' | 'current_month' | 'last_30_days' | 'custom'
+
+export interface PeriodChoice {
+  preset: Preset
+  start: string
+  end: string
+}
+
+const PRESETS: { value: Preset; label: string; hint: string }[] = [
+  { value: 'previous_month', label: 'Previous Month', hint: 'The whole of last month (the usual monthly run).' },
+  { value: 'current_month', label: 'Current Month (MTD)', hint: 'From the 1st of this month to today.' },
+  { value: 'last_30_days', label: 'Last 30 Days', hint: 'The 30 days ending today.' },
+  { value: 'custom', label: 'Custom Range', hint: 'Any start and end day.' },
+]
+
+// The spec's rule for a custom range (§10): both days, end not before start.
+const customRange = z
+  .object({ start: z.string().date('Enter a start date'), end: z.string().date('Enter an end date') })
+  .refine((r) => r.end >= r.start, { message: 'End date must be after start date', path: ['end'] })
+
+/** Errors of a custom range by field, or none. */
+export function periodErrors(choice: PeriodChoice): Record<string, string> {
+  if (choice.preset !== 'custom') return {}
+  const result = customRange.safeParse(choice)
+  if (result.success) return {}
+  return Object.fromEntries(result.error.issues.map((i) => [String(i.path[0]), i.message]))
+}
+
+/** Step 1: which period to bill. */
+export function PeriodStep({ value, onChange, errors }: { value: PeriodChoice; onChange: (v: PeriodChoice) => void; errors: Record<string, string> }) {
+  return (
+    <div className="space-y-4">
+      <fieldset>
+        <legend className="text-sm font-semibold text-gray-900">Billing period</legend>
+        <div className="mt-2 grid gap-2 sm:grid-cols-2">
+          {PRESETS.map((p) => (
+            <label key={p.value} className={`flex cursor-pointer gap-3 rounded-md p-3 ring-1 ${value.preset === p.value ? 'bg-blue-50 ring-blue-500' : 'ring-gray-200'}`}>
+              <input type="radio" name="period" value={p.value} checked={value.preset === p.value} onChange={() => onChange({ ...value, preset: p.value })} className="mt-0.5 h-4 w-4 text-blue-600" />
+              <span>
+                <span className="block text-sm font-medium text-gray-900">{p.label}</span>
+                <span className="block text-xs text-gray-600">{p.hint}</span>
+              </span>
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      {value.preset === 'custom' && (
+        <div className="grid gap-3 sm:grid-cols-2">
+          <TextField label="Start date" type="date" value={value.start} onChange={(e) => onChange({ ...value, start: e.target.value })} error={errors.start} />
+          <TextField label="End date" type="date" value={value.end} onChange={(e) => onChange({ ...value, end: e.target.value })} error={errors.end} />
+        </div>
+      )}
+      <p className="text-sm text-gray-700">Costs are calculated from every completed chat and call in the period, in the billing time zone.</p>
+    </div>
+  )
+}
