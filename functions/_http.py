@@ -21,12 +21,11 @@ from pydantic import BaseModel
 from billing.domain import errors as E
 from functions._input import located, parse_body, parse_query
 from functions._problems import problem_body
+from functions._queues import QUEUE_CONNECTION
 
 log = logging.getLogger("billing.http")
 
 Gate = Literal["admin", "token", "public"]
-#: The app setting naming the storage account of the queues (the Functions default).
-QUEUE_CONNECTION = "AzureWebJobsStorage"
 
 STATUS_BY_ERROR: dict[type[E.BillingError], int] = {
     E.ValidationFailed: 422,

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from functions._http import QUEUE_CONNECTION
-from functions.invoicing import BATCH_QUEUE
+from functions._queues import BATCH_QUEUE, POISON_QUEUE, QUEUE_CONNECTION
 
 bp = func.Blueprint()
-POISON_QUEUE = f"{BATCH_QUEUE}-poison"
 
 
 @bp.queue_trigger(arg_name="msg", queue_name=BATCH_QUEUE, connection=QUEUE_CONNECTION)

@@ -12,10 +12,9 @@ from billing.usecases.invoicing import GenerateOptions
 from functions._http import Call, endpoint, to_json, uuid_param
 from functions._invoicing_models import InvoiceBatch, InvoicePreview
 from functions._models import PeriodIn
+from functions._queues import BATCH_QUEUE
 
 bp = func.Blueprint()
-#: The storage queue whose function runs invoice batches (message: the batch id).
-BATCH_QUEUE = "invoice-batches"
 
 
 class PreviewIn(BaseModel):

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from functions._http import QUEUE_CONNECTION
-from functions.invoicing import BATCH_QUEUE
+from functions._queues import BATCH_QUEUE, QUEUE_CONNECTION
 
 bp = func.Blueprint()
 

@@ -44,7 +44,7 @@ def invoice_month(deps: Deps, bar: ProgressBar, stack: ExitStack) -> dict[str, A
     function, and is watched until it has finished."""
     from billing.cli.invoicing import run_and_watch
     from billing.usecases.auto_invoicing import run_auto_invoicing
-    from functions.invoicing import BATCH_QUEUE
+    from functions._queues import BATCH_QUEUE
 
     stack.enter_context(use_deps(deps))  # the queue function's get_deps()
     queues = local_queues()

@@ -98,8 +98,7 @@ def request_retry(deps: Any, principal: Principal | None, batch_id: str) -> dict
         if batches_sql.runner_busy(batch, deps.clock.now()):
             raise Conflict("This batch is running; wait for it to finish before retrying.",
                            code="batch_running",
-                           extra={"batch_id": batch_id, "processed": batch["processed"],
-                                  "total": batch["total"]})
+                           extra={"batch_id": batch_id})
         batches_sql.reopen_batch(conn, batch_id)
         batches_sql.adopt_unrecorded_invoices(conn, batch_id)
         return invoicing.batch_view(conn, batch_id)
