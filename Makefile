@@ -46,7 +46,7 @@ web-check: api-types  ## the console's types against the API, and its lint
 	cd web && npx tsc --noEmit && npm run lint --silent
 
 screenshots: $(STAMP) $(WEB_BUILD)  ## every console page at 390x844 and 1440x900 into out/screenshots/
-	$(PY) -m tests.browser.screenshots out/screenshots
+	BILLING_SCREENSHOTS_DIR=out/screenshots $(PY) -m pytest tests/browser/test_screenshots.py -q -p no:randomly
 
 demo: $(STAMP) $(WEB_BUILD)  ## the whole product on local parts
 	$(PY) -m billing demo
@@ -66,7 +66,7 @@ lint: $(STAMP)  ## ruff over the whole tree
 	$(VENV)/bin/ruff check .
 
 bench: $(STAMP)  ## the benchmarks; each prints its figures
-	for b in segments costing sync invoicing dashboard; do $(PY) -m bench.$$b || exit 1; done
+	for b in segments costing sync invoicing dashboard reconcile load; do $(PY) -m bench.$$b || exit 1; done
 
 clean:  ## remove the venv and every generated file
 	rm -rf $(VENV) out .pytest_cache .ruff_cache web/node_modules web/dist

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     billing_auth_tenant_id: str | None = None
     billing_mfa_secret_format: str = "billing-v1"  # noqa: S105 (a format name)
     billing_allowed_user_ids: str | None = None
+    billing_denials_per_minute: int = Field(default=30, ge=1)
 
     stripe_api_base: str | None = None
     stripe_secret_key: str | None = Field(

@@ -19,6 +19,7 @@ import azure.functions as func
 from pydantic import BaseModel
 
 from billing.domain import errors as E
+from functions._client_address import client_address
 from functions._input import located, parse_body, parse_query
 from functions._problems import problem_body
 from functions._queues import QUEUE_CONNECTION
@@ -166,7 +167,7 @@ def dispatch(spec: RouteSpec, fn: Handler, req: func.HttpRequest, deps: Any, *,
 
             call.principal = authorize(
                 req.headers.get("Authorization"), deps=deps, level=spec.gate,
-                route=f"{spec.method} /api/{spec.route}",
+                route=f"{spec.method} /api/{spec.route}", source=client_address(req.headers),
             )
         call.query = parse_query(spec.query, req)
         call.body = parse_body(spec.body, req)

@@ -22,6 +22,7 @@ from billing.domain.api_types import (
 from billing.domain.periods import local_today
 from billing.usecases import invoice_actions as actions
 from billing.usecases import invoice_history as history
+from billing.usecases import reminders
 from functions._http import Call, endpoint, uuid_param
 
 bp = func.Blueprint()
@@ -165,6 +166,14 @@ def cancel_invoice(call: Call) -> InvoiceSummary:
           summary="Re-read the invoice from Stripe (status only moves forward)")
 def refresh_invoice(call: Call) -> InvoiceSummary:
     return _summary(actions.refresh_invoice(call.deps, call.principal, _invoice_id(call)))
+
+
+@endpoint(bp, "POST", ITEM + "/remind", response=InvoiceSummary, tag="invoices",
+          errors=(409, 502, 503),
+          summary="Have Stripe e-mail an open invoice again (a payment reminder); 409 "
+          "unless the invoice is open")
+def remind_invoice(call: Call) -> InvoiceSummary:
+    return _summary(reminders.remind_invoice(call.deps, call.principal, _invoice_id(call)))
 
 
 def _invoice_id(call: Call) -> str:

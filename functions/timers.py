@@ -12,7 +12,8 @@ bp = func.Blueprint()
 @bp.queue_output(arg_name="outbox", queue_name=BATCH_QUEUE, connection=QUEUE_CONNECTION)
 def hourly(timer: func.TimerRequest, outbox: func.Out[str]) -> None:
     """The hourly run as the system: incremental usage sync, overdue sweep, monthly
-    auto-invoicing when due (its batch goes on the ``invoice-batches`` queue), and
+    auto-invoicing when due (its batch goes on the ``invoice-batches`` queue), the
+    daily pass (reconciliation with Stripe, payment reminders) once per local day, and
     queued notification e-mails."""
     from billing.bootstrap import get_deps
     from billing.usecases.hourly import run_hourly

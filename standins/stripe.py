@@ -89,9 +89,23 @@ class StripeStandinControl:
     def deliveries(self) -> list[dict[str, Any]]:
         return self._call("GET", "/deliveries")
 
-    def mark_paid(self, invoice_id: str) -> dict[str, Any]:
-        """As if the customer paid online: paid, amount_paid, paid_at; ``invoice.paid``."""
-        return self._call("POST", f"/invoices/{invoice_id}/customer_paid")
+    def mark_paid(self, invoice_id: str, *, webhook: bool = True) -> dict[str, Any]:
+        """As if the customer paid online: paid, amount_paid, paid_at; ``invoice.paid``
+        (``webhook=False``: the events are lost, as if the webhook was missed)."""
+        return self._call("POST", f"/invoices/{invoice_id}/customer_paid", {"webhook": webhook})
+
+    def void_quietly(self, invoice_id: str) -> dict[str, Any]:
+        """Void an open invoice as Stripe's dashboard would, with the webhook missed."""
+        return self._call("POST", f"/invoices/{invoice_id}/void", {"webhook": False})
+
+    def set_due_date(self, invoice_id: str, due_date: int) -> dict[str, Any]:
+        """Move the due date (unix seconds), as an edit in Stripe's dashboard."""
+        return self._call("POST", f"/invoices/{invoice_id}/due_date", {"due_date": due_date})
+
+    def edit_line(self, invoice_id: str, index: int, amount: int) -> dict[str, Any]:
+        """Change the amount (cents) of one line, as an edit in Stripe's dashboard."""
+        return self._call("POST", f"/invoices/{invoice_id}/edit_line",
+                          {"index": index, "amount": amount})
 
     def fail_payment(self, invoice_id: str) -> dict[str, Any]:
         return self._call("POST", f"/invoices/{invoice_id}/payment_failed")

@@ -11,7 +11,11 @@
     POST   /_standin/events/flush               {"order": [ids]?, "duplicate": bool}
     POST   /_standin/events/{id}/deliver        {"times": n}  resend / duplicate
     GET    /_standin/deliveries                 delivery log (after the worker drained)
-    POST   /_standin/invoices/{id}/{customer_paid|payment_failed|overdue}
+    POST   /_standin/invoices/{id}/{customer_paid|payment_failed|overdue|void|
+                                   mark_uncollectible}  {"webhook": false}: no events
+    POST   /_standin/invoices/{id}/edit_line    {"index": i, "amount": cents}: an edit in
+                                                Stripe's dashboard (no event)
+    POST   /_standin/invoices/{id}/due_date     {"due_date": unix}: likewise
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from urllib.parse import parse_qs
 from standins import stripe_invoice_actions as actions
 from standins.stripe_api import Reply, Request, json_reply
 from standins.stripe_errors import ApiError
+from standins.stripe_invoices import refresh
 from standins.stripe_parts import StripeParts
 from standins.stripe_state import Ctx
 
@@ -38,6 +43,8 @@ INVOICE_ACTIONS = {
     "customer_paid": actions.customer_paid,
     "payment_failed": actions.payment_failed,
     "overdue": actions.overdue,
+    "void": lambda ctx, invoice_id: actions.void(ctx, {}, invoice_id),
+    "mark_uncollectible": lambda ctx, invoice_id: actions.mark_uncollectible(ctx, {}, invoice_id),
 }
 
 
@@ -90,15 +97,39 @@ def _deliveries(app: StripeParts, body: dict, query: dict, args: tuple) -> Any:
 
 
 def _invoice_action(app: StripeParts, body: dict, query: dict, args: tuple) -> Any:
+    """A happening on Stripe's side; ``"webhook": false`` records no event (a missed one)."""
     invoice_id, action = args
     with app.state.lock:
-        invoice = app.state.objects.get(invoice_id)
-        if invoice is None or invoice["object"] != "invoice":
-            raise NotFound(f"no invoice {invoice_id}")
-        ctx = Ctx(app.state, invoice["livemode"], app.base_url, request_id=None)
+        ctx = Ctx(app.state, _invoice(app, invoice_id)["livemode"], app.base_url,
+                  request_id=None)
         result = json.loads(json.dumps(INVOICE_ACTIONS[action](ctx, invoice_id)))
-    app.webhooks.release(app.webhooks.record(ctx.events))
+    if body.get("webhook", True):
+        app.webhooks.release(app.webhooks.record(ctx.events))
     return result
+
+
+def _edit_line(app: StripeParts, body: dict, query: dict, args: tuple) -> Any:
+    """Change one line's amount, as an edit in Stripe's dashboard would (no event)."""
+    with app.state.lock:
+        invoice = _invoice(app, args[0])
+        app.state.extra[invoice["id"]]["lines"][int(body["index"])]["amount"] = int(body["amount"])
+        refresh(app.state, invoice)
+        return json.loads(json.dumps(invoice))
+
+
+def _due_date(app: StripeParts, body: dict, query: dict, args: tuple) -> Any:
+    """Move the due date, as an edit in Stripe's dashboard would (no event)."""
+    with app.state.lock:
+        invoice = _invoice(app, args[0])
+        invoice["due_date"] = int(body["due_date"])
+        return json.loads(json.dumps(invoice))
+
+
+def _invoice(app: StripeParts, invoice_id: str) -> dict[str, Any]:
+    invoice = app.state.objects.get(invoice_id)
+    if invoice is None or invoice["object"] != "invoice":
+        raise NotFound(f"no invoice {invoice_id}")
+    return invoice
 
 
 ROUTES: list[tuple[str, str, Control]] = [
@@ -115,7 +146,10 @@ ROUTES: list[tuple[str, str, Control]] = [
     ("POST", r"/events/flush", _flush),
     ("POST", r"/events/([^/]+)/deliver", _deliver),
     ("GET", r"/deliveries", _deliveries),
-    ("POST", r"/invoices/([^/]+)/(customer_paid|payment_failed|overdue)", _invoice_action),
+    ("POST", r"/invoices/([^/]+)/(customer_paid|payment_failed|overdue|void|mark_uncollectible)",
+     _invoice_action),
+    ("POST", r"/invoices/([^/]+)/edit_line", _edit_line),
+    ("POST", r"/invoices/([^/]+)/due_date", _due_date),
 ]
 
 

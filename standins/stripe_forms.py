@@ -6,6 +6,7 @@ refusing unknown parameters the way Stripe does.
 """
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -108,6 +109,26 @@ class Obj(Field):
         return _check(value, self.fields, name)
 
 
+_COMPARE = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
+
+
+class Range(Field):
+    """A timestamp filter: an exact integer, or ``[gt]``/``[gte]``/``[lt]``/``[lte]``."""
+
+    BOUNDS = ("gt", "gte", "lt", "lte")
+
+    def coerce(self, value: Any, name: str) -> Any:
+        if isinstance(value, str):
+            exact = INTEGER.coerce(value, name)
+            return None if exact is None else {"gte": exact, "lte": exact}
+        return Obj(dict.fromkeys(self.BOUNDS, INTEGER)).coerce(value, name)
+
+    @staticmethod
+    def holds(bounds: dict[str, int | None], value: int) -> bool:
+        """True if ``value`` lies within ``bounds``."""
+        return all(b is None or _COMPARE[k](value, b) for k, b in bounds.items())
+
+
 class Metadata(Field):
     """``metadata[k]=v``; ``""`` as a value deletes the key, as a whole clears all."""
 
@@ -148,3 +169,4 @@ INTEGER = Int()
 BOOLEAN = Bool()
 METADATA = Metadata()
 LIST_LIMIT = Int(1, 100)
+RANGE = Range()

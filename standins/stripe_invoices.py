@@ -10,7 +10,17 @@ from typing import Any
 
 from standins.stripe_customers import merge_metadata
 from standins.stripe_errors import invalid_parameter, state_error
-from standins.stripe_forms import BOOLEAN, INTEGER, LIST_LIMIT, METADATA, STRING, Enum, Int
+from standins.stripe_forms import (
+    BOOLEAN,
+    INTEGER,
+    LIST_LIMIT,
+    METADATA,
+    RANGE,
+    STRING,
+    Enum,
+    Int,
+    Range,
+)
 from standins.stripe_state import Ctx, Route, StripeState, list_object
 
 DAY = 86_400
@@ -31,7 +41,9 @@ CREATE = {
 }
 LIST = {
     "collection_method": Enum("charge_automatically", "send_invoice"),
+    "created": RANGE,
     "customer": STRING,
+    "due_date": RANGE,
     "ending_before": STRING,
     "limit": LIST_LIMIT,
     "starting_after": STRING,
@@ -172,9 +184,14 @@ def update(ctx: Ctx, params: dict[str, Any], invoice_id: str) -> dict[str, Any]:
 
 
 def list_(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
+    """Newest first; ``created`` and ``due_date`` filter by range, like Stripe."""
+    equal = {k: params[k] for k in ("customer", "status", "collection_method")
+             if params.get(k) is not None}
+    ranges = {k: params[k] for k in ("created", "due_date") if params.get(k) is not None}
+
     def keep(inv: dict[str, Any]) -> bool:
-        wanted = {k: params.get(k) for k in ("customer", "status", "collection_method")}
-        return all(v is None or inv[k] == v for k, v in wanted.items())
+        return all(inv[k] == v for k, v in equal.items()) and all(
+            inv[k] is not None and Range.holds(bounds, inv[k]) for k, bounds in ranges.items())
 
     return ctx.state.page("invoice", ctx.livemode, params, "/v1/invoices", keep)
 

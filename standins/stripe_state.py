@@ -77,10 +77,12 @@ class StripeState:
         found = [o for o in self.objects.values() if o["object"] == kind and o["livemode"] == livemode]
         found = [o for o in found if keep(o)]
         found.sort(key=lambda o: self._order[o["id"]], reverse=newest_first)
-        return list_object(found, query, url)
+        # The reply is encoded under the state lock, so the page need not be a copy.
+        return list_object(found, query, url, copy_items=False)
 
 
-def list_object(items: list[dict[str, Any]], query: dict[str, Any], url: str) -> dict[str, Any]:
+def list_object(items: list[dict[str, Any]], query: dict[str, Any], url: str,
+                copy_items: bool = True) -> dict[str, Any]:
     ids = [o["id"] for o in items]
     limit = query.get("limit") or 10
     after, before = query.get("starting_after"), query.get("ending_before")
@@ -95,7 +97,8 @@ def list_object(items: list[dict[str, Any]], query: dict[str, Any], url: str) ->
         start = ids.index(after) + 1 if after is not None else 0
         window = items[start:start + limit]
         has_more = start + limit < len(items)
-    return {"object": "list", "data": copy.deepcopy(window), "has_more": has_more, "url": url}
+    data = copy.deepcopy(window) if copy_items else window
+    return {"object": "list", "data": data, "has_more": has_more, "url": url}
 
 
 @dataclass

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import os
 import re
 from collections.abc import Mapping
@@ -80,6 +82,10 @@ class Keyring:
         except ValueError as exc:
             raise UpstreamUnavailable(f"Encryption is misconfigured: {exc}.",
                                       code="encryption_not_configured") from None
+
+    def derived_key(self, purpose: str) -> bytes:
+        """A 256-bit key for ``purpose`` (HMAC-SHA256 of it under the current key)."""
+        return hmac.new(self.keys[self.current_id], purpose.encode(), hashlib.sha256).digest()
 
     def is_current(self, token: str) -> bool:
         """True if ``token`` is sealed with the current key (else re-encrypt it)."""

@@ -10,10 +10,11 @@ test mode, 100 live). Results come back as plain dataclasses, failures as
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any, TypeVar
 
@@ -117,8 +118,12 @@ def _moment(unix: int | None) -> datetime | None:
     return None if unix is None else datetime.fromtimestamp(unix, UTC)
 
 
-def _customer(obj: stripe.StripeObject) -> StripeCustomer:
-    data = obj.to_dict()
+def _plain(obj: stripe.StripeObject | dict[str, Any]) -> dict[str, Any]:
+    return obj if isinstance(obj, dict) else obj.to_dict()
+
+
+def _customer(obj: stripe.StripeObject | dict[str, Any]) -> StripeCustomer:
+    data = _plain(obj)
     return StripeCustomer(id=data["id"], name=data.get("name"), email=data.get("email"))
 
 
@@ -243,6 +248,28 @@ class StripeGateway:
 
         return [self._invoice(found) for found in self._call(fetch)]
 
+    def invoices_created_since(self, since: datetime) -> Iterator[StripeInvoice]:
+        """Every invoice created at or after ``since``, newest first, 100 per page."""
+        for found in self._pages("/v1/invoices", {"created": {"gte": int(since.timestamp())}}):
+            yield self._invoice(found)
+
+    def all_customers(self) -> Iterator[StripeCustomer]:
+        """Every (not deleted) customer of the account, 100 per page."""
+        for found in self._pages("/v1/customers", {}):
+            yield _customer(found)
+
+    def _pages(self, path: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Follow ``has_more``/``starting_after``; each page is one rate-limited call, read
+        as plain JSON (the SDK's objects cost more to build than the request takes)."""
+        params = {**params, "limit": 100}
+        while True:
+            page = self._call(functools.partial(self._client.raw_request, "get", path,
+                                                **params)).data
+            yield from page["data"]
+            if not page["has_more"] or not page["data"]:
+                return
+            params = {**params, "starting_after": page["data"][-1]["id"]}
+
     def finalize_invoice(self, invoice_id: str, *, idempotency_key: str) -> StripeInvoice:
         return self._invoice(self._call(lambda: self._client.v1.invoices.finalize_invoice(
             invoice_id, options={"idempotency_key": idempotency_key})))
@@ -264,8 +291,8 @@ class StripeGateway:
         """Delete a draft (Stripe refuses anything else)."""
         self._call(lambda: self._client.v1.invoices.delete(invoice_id))
 
-    def _invoice(self, obj: stripe.StripeObject) -> StripeInvoice:
-        data = obj.to_dict()
+    def _invoice(self, obj: stripe.StripeObject | dict[str, Any]) -> StripeInvoice:
+        data = _plain(obj)
         lines = data.get("lines") or {"data": [], "has_more": False}
         amounts = [line["amount"] for line in lines["data"]]
         if lines.get("has_more"):

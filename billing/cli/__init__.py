@@ -10,10 +10,10 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from billing.cli import access, database, invoicing, usage
+from billing.cli import access, audit, database, invoicing, reconcile, usage
 from billing.domain.errors import BillingError
 
-COMMAND_GROUPS = (database, usage, invoicing, access)
+COMMAND_GROUPS = (database, usage, invoicing, access, audit, reconcile)
 LOCAL_COMMANDS = "billing.local.commands"
 
 

@@ -56,7 +56,7 @@ TrendPercent = _fixed(1, "A change in percent")
 InvoiceStatus = Status
 StripeState = Literal["pending", "in_progress", "complete", "failed"]
 StripeLinkStatus = Literal["none", "pending", "linked", "failed"]
-InvoiceAction = Literal["send", "mark_paid", "cancel", "refresh", "pdf"]
+InvoiceAction = Literal["send", "mark_paid", "cancel", "refresh", "pdf", "remind"]
 FxSource = Literal["bank_of_canada", "fallback", "fixed"]
 
 

@@ -17,6 +17,7 @@ ADMIN_ACCESS = "BILLING_ADMIN_ACCESS"
 ACCESS_DENIED = "BILLING_ACCESS_DENIED"
 MFA_VERIFIED = "BILLING_MFA_VERIFIED"
 MFA_FAILED = "BILLING_MFA_FAILED"
+AUDIT_PRUNED = "BILLING_AUDIT_PRUNED"
 # Customers
 CUSTOMER_CREATED = "BILLING_CUSTOMER_CREATED"
 CUSTOMER_UPDATED = "BILLING_CUSTOMER_UPDATED"
@@ -45,7 +46,8 @@ ALLOWED_DETAIL_KEYS = frozenset({
     "fetched", "inserted", "updated", "unchanged", "drift", "unattributed",
     "valid_until", "retry_after", "due_date", "due_in_days", "supplementary",
     "markup_percentage", "fx_rate", "fx_rate_date", "rate_card_id", "setting",
-    "stripe_action", "usage_released",
+    "stripe_action", "usage_released", "source_hash", "before",
+    "run_id", "kind", "since", "repair", "trigger", "repaired", "reminder_day", "days_overdue",
 })
 
 

@@ -30,6 +30,7 @@ ACTIONS: dict[str, frozenset[Status]] = {
     "cancel": frozenset({Status.DRAFT, Status.FINALIZED, Status.SENT, Status.OVERDUE}),
     "refresh": frozenset(Status),
     "pdf": frozenset({Status.FINALIZED, Status.SENT, Status.OVERDUE, Status.PAID}),
+    "remind": frozenset({Status.FINALIZED, Status.SENT, Status.OVERDUE}),
 }
 
 

@@ -190,6 +190,27 @@ class NotificationsIn(_Section):
     _required = not_null("notify_on_invoice_generated", "notify_on_payment_received")
 
 
+def _reminder_days(days: list[int]) -> list[int]:
+    if len(days) > 10:
+        raise _fail("too_long", "At most 10 reminder days")
+    if any(day < 1 or day > 365 for day in days):
+        raise _fail("out_of_range", "Reminder days are 1 to 365 days after the due date")
+    return sorted(set(days))
+
+
+ReminderDays = Annotated[list[StrictInt], AfterValidator(_reminder_days)]
+
+
+class RemindersIn(_Section):
+    """Payment reminders: Stripe e-mails an overdue open invoice again on each of
+    ``payment_reminder_days`` days after its due date (stored sorted, without repeats)."""
+
+    payment_reminders_enabled: StrictBool | None = None
+    payment_reminder_days: ReminderDays | None = None
+
+    _required = not_null("payment_reminders_enabled", "payment_reminder_days")
+
+
 class SettingsUpdate(_Section):
     """``PUT /api/billing/settings``: any sections; only the fields sent change."""
 
@@ -197,6 +218,7 @@ class SettingsUpdate(_Section):
     invoice_defaults: InvoiceDefaultsIn | None = None
     automation: AutomationIn | None = None
     notifications: NotificationsIn | None = None
+    reminders: RemindersIn | None = None
     billing_time_zone: TimeZone | None = None
     sms_segment_rules: SegmentRules | None = None
 
@@ -234,6 +256,11 @@ class NotificationsView(BaseModel):
     notify_on_payment_received: bool
 
 
+class RemindersView(BaseModel):
+    payment_reminders_enabled: bool
+    payment_reminder_days: list[int]
+
+
 class SettingsView(BaseModel):
     """``GET /api/billing/settings``."""
 
@@ -241,6 +268,7 @@ class SettingsView(BaseModel):
     invoice_defaults: InvoiceDefaultsView
     automation: AutomationView
     notifications: NotificationsView
+    reminders: RemindersView
     billing_time_zone: str
     sms_segment_rules: SegmentRules
     updated_at: datetime

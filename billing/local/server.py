@@ -35,6 +35,16 @@ def _rules(functions: list[Any]) -> Map:
     return Map(rules, strict_slashes=False)
 
 
+def _forwarded_for(request: Request, environ: dict[str, Any]) -> dict[str, str]:
+    """The request headers with the peer appended to ``X-Forwarded-For``, as Azure's
+    front end does (the app trusts only that rightmost entry)."""
+    headers = {k: v for k, v in request.headers.items() if k.lower() != "x-forwarded-for"}
+    peer = f"{environ.get('REMOTE_ADDR', '')}:{environ.get('REMOTE_PORT', '')}"
+    sent = request.headers.get("X-Forwarded-For")
+    headers["X-Forwarded-For"] = f"{sent}, {peer}" if sent else peer
+    return headers
+
+
 def wsgi_app(functions: list[Any], queues: LocalQueues) -> Any:
     """A WSGI application that routes like the Functions host does (and serves the
     built console at /admin/billing/); messages written through queue output
@@ -50,7 +60,7 @@ def wsgi_app(functions: list[Any], queues: LocalQueues) -> Any:
         except HTTPException as exc:
             return exc(environ, start_response)
         req = func.HttpRequest(
-            method=request.method, url=request.url, headers=dict(request.headers),
+            method=request.method, url=request.url, headers=_forwarded_for(request, environ),
             params=dict(request.args), route_params=values, body=request.get_data(),
         )
         out = _invoke(handler, req, output, queues)

@@ -5,7 +5,8 @@ In order, each refusal with its own code: a valid bearer token (401
 role (403 ``forbidden_role``), MFA enabled and set up (403 ``mfa_not_enabled``),
 the optional allow-list (403 ``not_allow_listed``) and a TOTP verification
 today in the billing time zone (403 ``mfa_verification_required``). Every
-refusal is audited; so is the first admitted admin request of each day.
+refusal is audited — without a valid token, aggregated per source and minute
+(``access_denials``) — and so is the first admitted admin request of each day.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from billing.domain.errors import (
     Unauthenticated,
 )
 from billing.domain.principal import Principal
+from billing.usecases.access_denials import record_anonymous_denial
 
 SUPER_USER = "Super User"
 MFA_SETUP_EXTRA = {"redirect": "/mfa-setup", "returnUrl": "/admin/billing"}
@@ -79,16 +81,18 @@ def record_denial(conn: Connection, actor: Principal | None, reason: str,
                  severity=audit.SECURITY)
 
 
-def authorize(authorization: str | None, *, deps: Any, level: str, route: str) -> Principal:
-    """Run the gate for one request; the Principal to act as, or a BillingError."""
+def authorize(authorization: str | None, *, deps: Any, level: str, route: str,
+              source: str | None = None) -> Principal:
+    """Run the gate for one request from ``source`` (the client address); the
+    Principal to act as, or a BillingError. A refusal without a valid token is
+    counted per source (429 once the source is over its limit)."""
     if level not in LEVELS:
         raise ValueError(f"unknown gate level {level!r}")
     now = deps.clock.now()
     try:
         token = deps.token_verifier.verify(authorization, now=now)
     except Unauthenticated as exc:
-        with deps.db.system_session("access_gate") as conn:
-            record_denial(conn, None, exc.code, route)
+        record_anonymous_denial(deps, source=source, reason=exc.code)
         raise
     with deps.db.system_session("access_gate") as conn:
         user = access_sql.load_user_access(conn, token.user_id)

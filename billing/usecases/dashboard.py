@@ -21,6 +21,8 @@ from billing.domain.api_types import Cad, FxRateText, FxSource, InvoiceStatus, M
 from billing.domain.invoice import UNPAID
 from billing.domain.money import FxRate, round_cents
 from billing.domain.periods import Period, local_today, previous_month
+from billing.usecases.reconciliation import latest_counts
+from billing.usecases.reconciliation_models import LatestReconciliation
 
 TREND_MONTHS = 6
 RECENT_INVOICES = 10
@@ -118,6 +120,7 @@ class Dashboard(BaseModel):
     recent_invoices: list[RecentInvoice]
     monthly_trends: list[MonthlyTrend]
     notes: list[str]
+    reconciliation: LatestReconciliation | None = None
 
 
 def build_dashboard(conn: Connection, *, fx: LatestFx, now: datetime,
@@ -144,6 +147,7 @@ def build_dashboard(conn: Connection, *, fx: LatestFx, now: datetime,
         monthly_trends=[_trend(month, row, rate.rate)
                         for month, row in zip(months, month_sums, strict=True)],
         notes=notes,
+        reconciliation=latest_counts(conn),
     )
 
 

@@ -34,7 +34,7 @@ REFRESHED = "BILLING_INVOICE_REFRESHED"
 #: Statuses an emailed invoice can have (``sent_at`` is only set on the way to one).
 EMAILED = frozenset({Status.SENT, Status.OVERDUE, Status.PAID})
 #: Actions that need the invoice completely created in Stripe.
-NEEDS_STRIPE = frozenset({"send", "mark_paid"})
+NEEDS_STRIPE = frozenset({"send", "mark_paid", "remind"})
 #: Stripe states in which the invoicing saga may be changing the Stripe invoice.
 SAGA_RUNNING = frozenset({"pending", "in_progress"})
 
@@ -54,7 +54,7 @@ def mark_paid(deps: Any, principal: Principal | None, invoice_id: str) -> dict[s
 def refresh_invoice(deps: Any, principal: Principal | None, invoice_id: str) -> dict[str, Any]:
     """Re-read the Stripe invoice and apply it (status only moves forward)."""
     session = session_for(deps, principal)
-    row = _begin(session, invoice_id, "refresh")
+    row = begin_action(session, invoice_id, "refresh")
     if not row["stripe_invoice_id"]:
         raise _not_in_stripe(row)
     try:
@@ -72,10 +72,10 @@ def cancel_invoice(deps: Any, principal: Principal | None, invoice_id: str) -> d
     Refused (409 ``invoice_in_progress``) while its Stripe step is pending or running,
     or if that step moved on while Stripe was being changed."""
     session = session_for(deps, principal)
-    row = _begin(session, invoice_id, "cancel")
+    row = begin_action(session, invoice_id, "cancel")
     stripe_invoice, stripe_action = _cancel_in_stripe(deps.payments(), row)
     if stripe_invoice is not None and stripe_invoice.status != "void":
-        _moved_on(session, principal, row, stripe_invoice, "cancel")
+        moved_on(session, principal, row, stripe_invoice, "cancel")
     with session() as conn:
         current = _locked(conn, invoice_id)
         if _saga_moved(row, current):
@@ -130,12 +130,12 @@ def available_actions(row: dict[str, Any]) -> list[str]:
 def _act(deps: Any, principal: Principal | None, invoice_id: str, action: str, audit: str,
          step: StripeStep, *, sent: bool | None = None) -> dict[str, Any]:
     session = session_for(deps, principal)
-    row = _begin(session, invoice_id, action)
+    row = begin_action(session, invoice_id, action)
     payments = deps.payments()
     found = payments.retrieve_invoice(row["stripe_invoice_id"])
     done = step(payments, found, invoice_id)
     if done is None:
-        _moved_on(session, principal, row, found, action)
+        moved_on(session, principal, row, found, action)
     return _finish(session, principal, row, done, audit, sent=sent)
 
 
@@ -185,7 +185,7 @@ def _delete_draft(payments: PaymentGateway, stripe_invoice_id: str) -> None:
         payments.delete_invoice(stripe_invoice_id)
 
 
-def _begin(session: Session, invoice_id: str, action: str) -> dict[str, Any]:
+def begin_action(session: Session, invoice_id: str, action: str) -> dict[str, Any]:
     """Read the invoice and check the action is allowed (no lock kept): an unfinished
     Stripe invoice is reported first, as retrying its batch is what unblocks it."""
     with session() as conn:
@@ -248,7 +248,7 @@ def _not_in_stripe(row: dict[str, Any]) -> InvalidState:
                "retry_url": retry})
 
 
-def _moved_on(session: Session, principal: Principal | None, row: dict[str, Any],
+def moved_on(session: Session, principal: Principal | None, row: dict[str, Any],
               found: StripeInvoice, action: str) -> NoReturn:
     """Stripe's invoice is not where the action needs it: record what Stripe says, refuse."""
     updated = _finish(session, principal, row, found, REFRESHED)

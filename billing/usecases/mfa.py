@@ -3,8 +3,9 @@
 ±1 time step; a step is never accepted twice (nor one older than the last
 accepted); 5 failures in 15 minutes lock verification for 15 minutes; success
 holds until the next midnight in the billing time zone. Every outcome is
-audited. The secret is read (``BILLING_MFA_SECRET_FORMAT``) in memory only,
-never logged.
+audited, including each attempt refused by the per-minute limit (reason
+``rate_limited``), the lockout (``locked``) or an unreadable secret. The
+secret is read (``BILLING_MFA_SECRET_FORMAT``) in memory only, never logged.
 """
 from __future__ import annotations
 
@@ -47,7 +48,13 @@ class MfaVerified(BaseModel):
 
 def verify_mfa(principal: Principal, code: str, *, deps: Any) -> MfaVerified:
     """Check ``code`` for the caller; MfaVerified, or the error explaining the refusal."""
-    check_rate(deps, principal, MFA_ATTEMPTS)
+    try:
+        check_rate(deps, principal, MFA_ATTEMPTS)
+    except RateLimited as limited:
+        with deps.db.system_session("mfa") as conn:
+            _audit_failure(conn, principal, {"reason": "rate_limited",
+                                             "retry_after": limited.retry_after})
+        raise
     with deps.db.system_session("mfa") as conn:
         outcome = _attempt(conn, principal, code, deps=deps, now=deps.clock.now())
     if isinstance(outcome, BillingError):
@@ -66,7 +73,11 @@ def _attempt(conn: Connection, principal: Principal, code: str, *, deps: Any,
     assert user is not None  # evaluate() refuses a missing user
     if user.locked_until is not None and user.locked_until > now:
         return _locked(conn, principal, user.locked_until - now)
-    step = _matching_step(user, code, deps, now)
+    try:
+        step = _matching_step(user, code, deps, now)
+    except BillingError as refused:  # no readable secret: refused, and audited
+        _audit_failure(conn, principal, {"reason": refused.code})
+        return refused
     if step is None or (user.last_used_step is not None and step <= user.last_used_step):
         return _failure(conn, principal, now, replayed=step is not None)
     until = end_of_local_day(now, deps.settings.billing_time_zone)
@@ -103,9 +114,8 @@ def _failure(conn: Connection, principal: Principal, now: datetime, *,
     if failures >= MAX_FAILURES:
         access_sql.lock_verification(conn, principal.user_id, until=now + LOCKOUT)
         return _locked(conn, principal, LOCKOUT, count=failures)
-    record_audit(conn, actor=principal, action=audit.MFA_FAILED, severity=audit.SECURITY,
-                 details={"reason": "replayed_code" if replayed else "invalid_code",
-                          "count": failures})
+    _audit_failure(conn, principal, {"reason": "replayed_code" if replayed else "invalid_code",
+                                     "count": failures})
     message = "The code is incorrect or was already used."
     return ValidationFailed(message, code="mfa_code_invalid",
                             errors=[{"field": "code", "message": message}],
@@ -117,7 +127,12 @@ def _locked(conn: Connection, principal: Principal, wait: timedelta, *,
     details: dict[str, Any] = {"reason": "locked", "retry_after": int(wait.total_seconds())}
     if count is not None:
         details["count"] = count
-    record_audit(conn, actor=principal, action=audit.MFA_FAILED, severity=audit.SECURITY,
-                 details=details)
+    _audit_failure(conn, principal, details)
     return RateLimited("Too many incorrect codes. Try again later.", code="mfa_locked",
                        retry_after=max(1, round(wait.total_seconds())))
+
+
+def _audit_failure(conn: Connection, principal: Principal, details: dict[str, Any]) -> None:
+    """One ``BILLING_MFA_FAILED`` entry: every refused attempt leaves one."""
+    record_audit(conn, actor=principal, action=audit.MFA_FAILED, severity=audit.SECURITY,
+                 details=details)

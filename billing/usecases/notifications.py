@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -29,6 +29,7 @@ from billing.domain.errors import UpstreamUnavailable
 log = logging.getLogger("billing.notifications")
 INVOICES_GENERATED = "invoices_generated"
 PAYMENT_RECEIVED = "payment_received"
+DAILY_SUMMARY = "daily_summary"
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_WAIT = timedelta(hours=1)
 MAX_ATTEMPTS = 8
@@ -88,6 +89,28 @@ def queue_payment_received(conn: Connection, invoice: dict[str, Any]) -> bool:
     return outbox_sql.enqueue(
         conn, kind=PAYMENT_RECEIVED, dedupe_key=f"paid:{invoice['id']}", recipient=recipient,
         subject=f"CareXPS billing: payment received for invoice {number}", body=body)
+
+
+def queue_daily_summary(conn: Connection, day: date, run: dict[str, Any] | None,
+                        reminders: list[Any]) -> bool:
+    """Queue the daily pass's summary: the payment reminders sent and the reconciliation's
+    findings. Nothing to report, or no notification address: none. True if queued."""
+    recipient = load_settings(conn)["notification_email"]
+    found = [(kind, n) for kind, n in (run or {}).get("counts", {}).items() if n]
+    if recipient is None or not (reminders or found):
+        return False
+    lines = [f"Billing daily pass for {day}.", "", f"Payment reminders sent: {len(reminders)}"]
+    lines += [f"- {r.invoice_number or r.invoice_id}, {r.customer_name}: {_cad(r.total_cad)},"
+              f" due {r.due_date} ({r.days_overdue} days overdue)" for r in reminders]
+    if run is not None:
+        lines += ["", f"Reconciliation with Stripe: {run['findings_total']} finding(s),"
+                      f" {run['repaired_total']} repaired automatically."]
+        lines += [f"- {kind}: {n}" for kind, n in found]
+        lines += [f"Run: {run['id']}"]
+    return outbox_sql.enqueue(
+        conn, kind=DAILY_SUMMARY, dedupe_key=f"daily:{day}", recipient=recipient,
+        subject=f"CareXPS billing: daily summary for {day} ({len(reminders)} reminder(s),"
+                f" {len(found)} kind(s) of finding)", body="\n".join(lines) + "\n")
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from billing.domain.settings import (
     AutomationView,
     InvoiceDefaultsView,
     NotificationsView,
+    RemindersView,
     SettingsUpdate,
     SettingsView,
     StripeConnectionResult,
@@ -89,7 +90,8 @@ def settings_view(row: dict[str, Any], env: Settings) -> SettingsView:
     sections = {name: {field: row[field] for field in model.model_fields}
                 for name, model in (("invoice_defaults", InvoiceDefaultsView),
                                     ("automation", AutomationView),
-                                    ("notifications", NotificationsView))}
+                                    ("notifications", NotificationsView),
+                                    ("reminders", RemindersView))}
     return SettingsView(
         stripe=_stripe_view(row, env), billing_time_zone=row["billing_time_zone"],
         sms_segment_rules=row["sms_segment_rules"], updated_at=row["updated_at"], **sections)
@@ -141,7 +143,7 @@ def _mode_errors(cmd: StripeSettingsIn | None, row: dict[str, Any]) -> list[dict
 def _columns(cmd: SettingsUpdate, keyring: Keyring) -> dict[str, Any]:
     """The column values the update asks for ("" stored as NULL)."""
     columns: dict[str, Any] = {}
-    for section in (cmd.invoice_defaults, cmd.automation, cmd.notifications):
+    for section in (cmd.invoice_defaults, cmd.automation, cmd.notifications, cmd.reminders):
         if section is not None:
             columns.update({name: _empty(getattr(section, name))
                             for name in section.model_fields_set})

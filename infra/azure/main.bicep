@@ -63,6 +63,10 @@ param mfaSecretFormat string = 'billing-v1'
 @description('Optional comma-separated allow-list of CareXPS user ids (empty: every MFA-verified Super User).')
 param allowedUserIds string = ''
 
+@description('Refusals without a valid token per source address and minute before 429 (BILLING_DENIALS_PER_MINUTE); each is counted in one aggregated audit row.')
+@minValue(1)
+param denialsPerMinute int = 30
+
 @description('Billing time zone (IANA name): periods, the billing day, "MFA verified today".')
 param billingTimeZone string = 'America/Toronto'
 
@@ -414,6 +418,10 @@ var baseSettings = [
   {
     name: 'BILLING_ALLOWED_USER_IDS'
     value: allowedUserIds
+  }
+  {
+    name: 'BILLING_DENIALS_PER_MINUTE'
+    value: string(denialsPerMinute)
   }
   {
     name: 'RETELL_BASE_URL'

@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from billing.bootstrap import Deps
 from tests.browser.console import Watched, launch, watch
 from tests.fixtures.auth import Persona, auth_settings
+from tests.fixtures.db import follow_clock
 from tests.fixtures.stripe import STANDIN_KEY
 from tests.fixtures.world import FX
 
@@ -24,6 +25,7 @@ def api_deps(db, db_url, world_clock, stripe_gateway, stripe_standin) -> Deps:
     """The world's deps; settings also point Stripe at the stand-in (connection test)."""
     settings = auth_settings(db_url, fx_fixed_usd_cad=FX, stripe_api_base=stripe_standin.base_url,
                              stripe_secret_key=STANDIN_KEY)
+    follow_clock(db, world_clock)
     return Deps(settings=settings, db=db, clock=world_clock,
                 payments_factory=lambda: stripe_gateway)
 

@@ -1,6 +1,8 @@
 """Every gated route in the app × every kind of caller, over real HTTP: the
-exact status and problem code of each refusal, and an audit row for it that
-never contains the token. Routes added later are covered automatically."""
+exact status and problem code of each refusal, and its audit trail (a row per
+refusal of an identified user; one more in the per-source count of refusals
+without a valid token), never containing the token. Routes added later are
+covered automatically."""
 from __future__ import annotations
 
 import re
@@ -69,9 +71,19 @@ def url_for(route: str) -> str:
 
 
 def denials(admin_conn, after_id: int) -> list[dict]:
+    """Denial rows of identified users since ``after_id`` (one row per request)."""
     return admin_conn.cursor(row_factory=dict_row).execute(
         "select id, details, details::text as raw from billing_audit_log"
-        " where action = 'BILLING_ACCESS_DENIED' and id > %s order by id", [after_id]).fetchall()
+        " where action = 'BILLING_ACCESS_DENIED' and aggregate_key is null and id > %s"
+        " order by id", [after_id]).fetchall()
+
+
+def anonymous_denials(admin_conn) -> tuple[int, str]:
+    """Denials without a valid token (aggregated rows): their total count and text."""
+    count, raw = admin_conn.execute(
+        "select coalesce(sum((details->>'count')::int), 0), coalesce(string_agg(details::text,"
+        " ' '), '') from billing_audit_log where aggregate_key is not null").fetchone()
+    return count, raw
 
 
 def last_audit_id(admin_conn) -> int:
@@ -88,7 +100,7 @@ def test_authorization_matrix(api, callers, admin_conn, spec):
     route = f"{spec.method} /api/{spec.route}"
     wrong = {}
     for caller, header in callers.items():
-        mark = last_audit_id(admin_conn)
+        mark, (anonymous, _) = last_audit_id(admin_conn), anonymous_denials(admin_conn)
         headers = {"Authorization": header} if header else {}
         resp = api.request(spec.method, url_for(spec.route), headers=headers, json={})
         want = expected(spec.gate, caller)
@@ -99,6 +111,12 @@ def test_authorization_matrix(api, callers, admin_conn, spec):
         body = resp.json()
         if (resp.status_code, body.get("code")) != want:
             wrong[caller] = (resp.status_code, body.get("code"))
+            continue
+        if want == UNAUTHENTICATED:
+            counted, raw = anonymous_denials(admin_conn)
+            if counted != anonymous + 1 or denials(admin_conn, mark) \
+                    or (header and header.split()[1] in raw):
+                wrong[caller] = ("aggregated audit", counted - anonymous)
             continue
         rows = denials(admin_conn, mark)
         if [r["details"].get("reason") for r in rows] != [want[1]] \

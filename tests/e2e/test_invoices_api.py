@@ -78,7 +78,7 @@ def test_the_history_lists_newest_first_with_counts_and_totals(api, admin_header
     assert body["page_total_cad"] == body["total_cad"] and isinstance(body["total_cad"], str)
     first = body["items"][0]
     assert first["customer_name"] == "Beta Medical" and first["invoice_status"] == "sent"
-    assert set(first["actions"]) == {"mark_paid", "cancel", "refresh", "pdf"}
+    assert set(first["actions"]) == {"mark_paid", "cancel", "refresh", "pdf", "remind"}
 
 
 @pytest.mark.parametrize(("query", "expected"), [

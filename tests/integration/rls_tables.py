@@ -9,6 +9,7 @@ SEED_IDS = {
     "invoice": "22222222-2222-2222-2222-222222222222",
     "batch": "44444444-4444-4444-4444-444444444444",
     "user": "55555555-5555-5555-5555-555555555555",
+    "run": "66666666-6666-6666-6666-666666666666",
 }
 
 SEED_SQL = [
@@ -41,6 +42,13 @@ SEED_SQL = [
     " values ('evt_seed', 'invoice.paid', now(), 'applied')",
     "insert into billing_notification_outbox (kind, dedupe_key, recipient, subject, body)"
     " values ('payment_received', 'seed', 'billing@clinic.test', 'Seed', 'Seed')",
+    "insert into billing_reconciliation_runs (id, trigger, since) values (%(run)s, 'cli',"
+    " '2026-10-01')",
+    "insert into billing_reconciliation_findings (run_id, kind, invoice_id, detail)"
+    " values (%(run)s, 'stuck', %(invoice)s, 'Seed')",
+    "insert into billing_daily_passes (pass_day) values ('2026-11-01')",
+    "insert into billing_invoice_reminders (invoice_id, reminder_day, days_overdue,"
+    " stripe_invoice_id) values (%(invoice)s, 3, 3, 'in_seed')",
     "insert into billing_webhook_rejections (source, body_sha256, reason)"
     " values ('stripe', repeat('a', 64), 'seed')",
 ]
@@ -179,6 +187,34 @@ TABLES: dict[str, dict[str, str]] = {
         "update": "update billing_notification_outbox set status = 'sent'",
         "delete": "delete from billing_notification_outbox",
     },
+    "billing_reconciliation_runs": {
+        "select": "select id from billing_reconciliation_runs",
+        "insert": "insert into billing_reconciliation_runs (trigger, since)"
+                  " values ('api', '2026-10-01')",
+        "update": "update billing_reconciliation_runs set status = 'completed'",
+        "delete": "delete from billing_reconciliation_runs",
+    },
+    "billing_reconciliation_findings": {
+        "select": "select id from billing_reconciliation_findings",
+        "insert": "insert into billing_reconciliation_findings (run_id, kind, detail)"
+                  " values (%(run)s, 'missing_in_stripe', %(uniq)s)",
+        "update": "update billing_reconciliation_findings set repaired = false",
+        "delete": "delete from billing_reconciliation_findings",
+    },
+    "billing_daily_passes": {
+        "select": "select pass_day from billing_daily_passes",
+        "insert": "insert into billing_daily_passes (pass_day) values ('2026-11-02')",
+        "update": "update billing_daily_passes set attempts = 2",
+        "delete": "delete from billing_daily_passes",
+    },
+    "billing_invoice_reminders": {
+        "select": "select id from billing_invoice_reminders",
+        "insert": "insert into billing_invoice_reminders (invoice_id, days_overdue,"
+                  " stripe_invoice_id, actor_type, created_by)"
+                  " values (%(invoice)s, 1, 'in_seed', %(actor_type)s, %(actor_id)s)",
+        "update": "update billing_invoice_reminders set days_overdue = 4",
+        "delete": "delete from billing_invoice_reminders",
+    },
     "billing_webhook_rejections": {
         "select": "select id from billing_webhook_rejections",
         "insert": "insert into billing_webhook_rejections (source, body_sha256, reason)"
@@ -212,6 +248,10 @@ ADMIN_ALLOWED: dict[str, set[str]] = {
     "billing_notification_outbox": {"select"},
     "billing_usage_daily": {"select"},
     "billing_usage_monthly": {"select"},
+    "billing_reconciliation_runs": {"select"},
+    "billing_reconciliation_findings": {"select"},
+    "billing_daily_passes": {"select"},
+    "billing_invoice_reminders": {"select"},
     "billing_webhook_rejections": {"select"},
 }
 SERVICE_ALLOWED: dict[str, set[str]] = {
@@ -233,5 +273,9 @@ SERVICE_ALLOWED: dict[str, set[str]] = {
     "billing_notification_outbox": ALL,
     "billing_usage_daily": {"select"},
     "billing_usage_monthly": {"select"},
+    "billing_reconciliation_runs": ALL,
+    "billing_reconciliation_findings": ALL,
+    "billing_daily_passes": ALL,
+    "billing_invoice_reminders": ALL,
     "billing_webhook_rejections": {"select", "insert", "update"},
 }

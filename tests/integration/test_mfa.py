@@ -154,6 +154,25 @@ def test_an_unreadable_secret_is_a_503_without_details(api, api_deps, user, admi
     assert (resp.status_code, resp.json()["code"]) == (503, "mfa_secret_unreadable")
 
 
+def test_every_refused_attempt_is_audited_even_over_the_per_minute_limit(api, user,
+                                                                         admin_conn):
+    statuses = [verify(api, user, "000000").status_code for _ in range(12)]
+    assert statuses == [422] * 4 + [429] * 8
+    rows = mfa_audit(admin_conn)
+    assert [r["details"]["reason"] for r in rows] == (
+        ["invalid_code"] * 4 + ["locked"] * 6 + ["rate_limited"] * 2)
+    assert all(r["action"] == "BILLING_MFA_FAILED" for r in rows)
+    assert rows[-1]["details"]["retry_after"] > 0
+
+
+def test_an_unreadable_secret_is_audited_as_a_refused_attempt(api, api_deps, user, admin_conn):
+    admin_conn.execute("update user_settings set fresh_mfa_secret = 'v1:k9:AAAA'"
+                       " where user_id = %s", [user.user_id])
+    verify(api, user, user.code(now(api_deps)))
+    assert mfa_audit(admin_conn) == [{"action": "BILLING_MFA_FAILED",
+                                      "details": {"reason": "mfa_secret_unreadable"}}]
+
+
 class TestPlainBase32Secrets:
     @pytest.fixture
     def api_settings(self, api_settings):

@@ -31,10 +31,10 @@ export function Layout({ children, actions }: { children: ReactNode; actions?: R
                   to={to(sub)}
                   end={end}
                   className={({ isActive }) =>
-                    `flex items-center gap-1.5 whitespace-nowrap border-b-2 px-3 py-2 text-sm font-medium ${isActive ? 'border-blue-600 text-blue-700' : 'border-transparent text-gray-600 hover:text-gray-900'}`
+                    `flex items-center gap-1.5 whitespace-nowrap border-b-2 px-2 py-2 text-sm font-medium sm:px-3 ${isActive ? 'border-blue-600 text-blue-700' : 'border-transparent text-gray-600 hover:text-gray-900'}`
                   }
                 >
-                  <Icon className="h-4 w-4" aria-hidden="true" />
+                  <Icon className="hidden h-4 w-4 sm:block" aria-hidden="true" />
                   {label}
                 </NavLink>
               </li>

@@ -36,11 +36,13 @@ _SETTINGS_COLUMNS = frozenset({
     "auto_invoice_enabled", "auto_invoice_enabled_at", "auto_invoice_day_of_month",
     "auto_invoice_time", "auto_send_invoices", "notification_email",
     "notify_on_invoice_generated", "notify_on_payment_received", "billing_time_zone",
-    "sms_segment_rules", "updated_by"})
+    "sms_segment_rules", "updated_by", "payment_reminders_enabled", "payment_reminder_days"})
 _READ_ONLY = ("billing_rate_cards", "usage_records", "usage_sync_cursors", "invoice_records",
               "invoice_batches", "invoice_batch_items", "billing_auto_invoice_runs",
               "billing_stripe_events", "billing_notification_outbox", "billing_usage_daily",
-              "billing_usage_monthly", "billing_webhook_rejections")
+              "billing_usage_monthly", "billing_webhook_rejections",
+              "billing_reconciliation_runs", "billing_reconciliation_findings",
+              "billing_daily_passes", "billing_invoice_reminders")
 
 #: table -> privilege -> ALL_COLUMNS or the columns ``authenticated`` may use.
 #: Tables not listed (billing_access_state, billing_rate_limit_events): nothing.

@@ -310,6 +310,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/billing/invoices/{invoice_id}/remind": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Have Stripe e-mail an open invoice again (a payment reminder); 409 unless the invoice is open */
+        post: operations["remind_invoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/billing/invoices/preview": {
         parameters: {
             query?: never;
@@ -387,6 +404,41 @@ export interface paths {
         };
         /** OpenAPI 3.1 document of this API */
         get: operations["openapi"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/billing/reconciliation-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reconciliation runs, latest first, with their counts per finding kind */
+        get: operations["list_reconciliation_runs"];
+        put?: never;
+        /** Reconcile our invoices with Stripe now (optionally repairing statuses forward and deleting orphan drafts); returns the stored run */
+        post: operations["create_reconciliation_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/billing/reconciliation-runs/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One reconciliation run with every finding and the repairs made */
+        get: operations["get_reconciliation_run"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1065,6 +1117,8 @@ export interface components {
             monthly_trends: components["schemas"]["MonthlyTrend"][];
             /** Notes */
             notes: string[];
+            /** @default null */
+            reconciliation?: components["schemas"]["LatestReconciliation"] | null;
         };
         /**
          * ExistingInvoice
@@ -1099,6 +1153,80 @@ export interface components {
              * @default null
              */
             type?: string | null;
+        };
+        /**
+         * FindingCounts
+         * @description Findings per kind.
+         */
+        FindingCounts: {
+            /**
+             * Status Behind
+             * @default 0
+             */
+            status_behind?: number;
+            /**
+             * Amount Mismatch
+             * @default 0
+             */
+            amount_mismatch?: number;
+            /**
+             * Orphan In Stripe
+             * @default 0
+             */
+            orphan_in_stripe?: number;
+            /**
+             * Missing In Stripe
+             * @default 0
+             */
+            missing_in_stripe?: number;
+            /**
+             * Stuck
+             * @default 0
+             */
+            stuck?: number;
+            /**
+             * Customer Link Broken
+             * @default 0
+             */
+            customer_link_broken?: number;
+        };
+        /**
+         * FindingKind
+         * @enum {string}
+         */
+        FindingKind: "status_behind" | "amount_mismatch" | "orphan_in_stripe" | "missing_in_stripe" | "stuck" | "customer_link_broken";
+        /**
+         * FindingView
+         * @description One discrepancy; totals in integer cents (CAD) as Stripe counts them.
+         */
+        FindingView: {
+            /** Id */
+            id: number;
+            kind: components["schemas"]["FindingKind"];
+            /** Invoice Id */
+            invoice_id: string | null;
+            /** Billing Customer Id */
+            billing_customer_id: string | null;
+            /** Stripe Invoice Id */
+            stripe_invoice_id: string | null;
+            /** Stripe Customer Id */
+            stripe_customer_id: string | null;
+            /** Our Status */
+            our_status: string | null;
+            /** Stripe Status */
+            stripe_status: string | null;
+            /** Our Total Cents */
+            our_total_cents: number | null;
+            /** Stripe Total Cents */
+            stripe_total_cents: number | null;
+            /** Detail */
+            detail: string;
+            /** Repairable */
+            repairable: boolean;
+            /** Repaired */
+            repaired: boolean;
+            /** Repair Action */
+            repair_action: string | null;
         };
         /**
          * FxApplied
@@ -1382,7 +1510,7 @@ export interface components {
             /** Due Date */
             due_date: string | null;
             /** Actions */
-            actions: ("send" | "mark_paid" | "cancel" | "refresh" | "pdf")[];
+            actions: ("send" | "mark_paid" | "cancel" | "refresh" | "pdf" | "remind")[];
             /** Usage Records */
             usage_records: number;
             /** Line Items */
@@ -1737,7 +1865,7 @@ export interface components {
             /** Due Date */
             due_date: string | null;
             /** Actions */
-            actions: ("send" | "mark_paid" | "cancel" | "refresh" | "pdf")[];
+            actions: ("send" | "mark_paid" | "cancel" | "refresh" | "pdf" | "remind")[];
         };
         /** InvoiceUsage */
         InvoiceUsage: {
@@ -1753,6 +1881,33 @@ export interface components {
              * @description Minutes, a decimal string with exactly 2 places
              */
             call_minutes: string;
+        };
+        /**
+         * LatestReconciliation
+         * @description The dashboard's view of the latest completed run.
+         */
+        LatestReconciliation: {
+            /** Id */
+            id: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Since
+             * Format: date
+             */
+            since: string;
+            /** Repair */
+            repair: boolean;
+            /** Findings Total */
+            findings_total: number;
+            /** Repaired Total */
+            repaired_total: number;
+            counts: components["schemas"]["FindingCounts"];
         };
         /**
          * MfaCode
@@ -2153,7 +2308,7 @@ export interface components {
              * Code
              * @enum {string}
              */
-            code: "auth_keys_unavailable" | "auth_not_configured" | "batch_not_found" | "batch_running" | "billing_error" | "conflict" | "customer_has_invoices" | "customer_has_unpaid_invoices" | "customer_not_found" | "database_not_configured" | "database_unavailable" | "dev_token_unavailable" | "duplicate_customer" | "duplicate_invoice" | "duplicate_stripe_customer" | "local_postgres_unavailable" | "migration_changed" | "encryption_not_configured" | "forbidden" | "forbidden_role" | "fx_unavailable" | "internal_error" | "invalid_amount" | "invalid_characters" | "invalid_cost" | "invalid_decimal" | "invalid_date_range" | "invalid_duration" | "invalid_event" | "invalid_invoice_state" | "invalid_json" | "invalid_payload" | "invalid_signature" | "invalid_state" | "invalid_user_id" | "invalid_webhook_payload" | "invoice_in_progress" | "invoice_not_found" | "invoice_not_in_stripe" | "invoice_pdf_unavailable" | "json_too_deep" | "method_not_allowed" | "mfa_code_invalid" | "mfa_locked" | "mfa_not_enabled" | "mfa_secret_format_unknown" | "mfa_secret_unreadable" | "mfa_verification_required" | "no_customers_selected" | "no_stripe_id" | "not_allow_listed" | "not_found" | "payment_provider_error" | "period_too_long" | "rate_card_not_found" | "rate_limited" | "retell_auth_failed" | "retell_not_configured" | "retell_not_found" | "retell_rejected_request" | "retell_unavailable" | "retell_unexpected_response" | "secret_unreadable" | "smtp_not_configured" | "stripe_api_error" | "stripe_authentication" | "stripe_card_error" | "stripe_customer_not_found" | "stripe_error" | "stripe_event_retry" | "stripe_idempotency_error" | "stripe_invalid_request" | "stripe_mode_mismatch" | "stripe_not_configured" | "stripe_not_found" | "stripe_permission" | "stripe_rate_limited" | "stripe_total_mismatch" | "stripe_unreachable" | "stripe_webhook_not_configured" | "unauthenticated" | "unknown_customers" | "upstream_unavailable" | "validation_failed";
+            code: "auth_keys_unavailable" | "auth_not_configured" | "batch_not_found" | "batch_running" | "billing_error" | "conflict" | "customer_has_invoices" | "customer_has_unpaid_invoices" | "customer_not_found" | "database_not_configured" | "database_unavailable" | "dev_token_unavailable" | "duplicate_customer" | "duplicate_invoice" | "duplicate_stripe_customer" | "local_postgres_unavailable" | "migration_changed" | "encryption_not_configured" | "forbidden" | "forbidden_role" | "fx_unavailable" | "internal_error" | "invalid_amount" | "invalid_characters" | "invalid_cost" | "invalid_date" | "invalid_date_range" | "invalid_decimal" | "invalid_duration" | "invalid_event" | "invalid_invoice_state" | "invalid_json" | "invalid_payload" | "invalid_signature" | "invalid_since" | "invalid_state" | "invalid_user_id" | "invalid_webhook_payload" | "invoice_in_progress" | "invoice_not_found" | "invoice_not_in_stripe" | "invoice_pdf_unavailable" | "json_too_deep" | "method_not_allowed" | "mfa_code_invalid" | "mfa_locked" | "mfa_not_enabled" | "mfa_secret_format_unknown" | "mfa_secret_unreadable" | "mfa_verification_required" | "no_customers_selected" | "no_stripe_id" | "not_allow_listed" | "not_found" | "payment_provider_error" | "period_too_long" | "rate_card_not_found" | "rate_limited" | "reconciliation_run_not_found" | "retell_auth_failed" | "retell_not_configured" | "retell_not_found" | "retell_rejected_request" | "retell_unavailable" | "retell_unexpected_response" | "secret_unreadable" | "smtp_not_configured" | "stripe_api_error" | "stripe_authentication" | "stripe_card_error" | "stripe_customer_not_found" | "stripe_error" | "stripe_event_retry" | "stripe_idempotency_error" | "stripe_invalid_request" | "stripe_mode_mismatch" | "stripe_not_configured" | "stripe_not_found" | "stripe_permission" | "stripe_rate_limited" | "stripe_total_mismatch" | "stripe_unreachable" | "stripe_webhook_not_configured" | "unauthenticated" | "unknown_customers" | "upstream_unavailable" | "validation_failed";
             /**
              * Errors
              * @default null
@@ -2224,7 +2379,7 @@ export interface components {
              * Action
              * @default null
              */
-            action?: ("send" | "mark_paid" | "cancel" | "refresh" | "pdf") | null;
+            action?: ("send" | "mark_paid" | "cancel" | "refresh" | "pdf" | "remind") | null;
             /**
              * Stripe State
              * @default null
@@ -2326,6 +2481,30 @@ export interface components {
             status: components["schemas"]["Status"];
         };
         /**
+         * RemindersIn
+         * @description Payment reminders: Stripe e-mails an overdue open invoice again on each of
+         *     ``payment_reminder_days`` days after its due date (stored sorted, without repeats).
+         */
+        RemindersIn: {
+            /**
+             * Payment Reminders Enabled
+             * @default null
+             */
+            payment_reminders_enabled?: boolean | null;
+            /**
+             * Payment Reminder Days
+             * @default null
+             */
+            payment_reminder_days?: number[] | null;
+        };
+        /** RemindersView */
+        RemindersView: {
+            /** Payment Reminders Enabled */
+            payment_reminders_enabled: boolean;
+            /** Payment Reminder Days */
+            payment_reminder_days: number[];
+        };
+        /**
          * RetellWebhookOut
          * @description What became of the event's record (see ``WebhookOutcome``).
          */
@@ -2334,6 +2513,149 @@ export interface components {
             event: string;
             /** Outcome */
             outcome: string;
+        };
+        /**
+         * RunDetail
+         * @description A run with every finding.
+         */
+        RunDetail: {
+            /** Id */
+            id: string;
+            /**
+             * Trigger
+             * @enum {string}
+             */
+            trigger: "api" | "cli" | "daily";
+            /**
+             * Since
+             * Format: date
+             */
+            since: string;
+            /** Repair */
+            repair: boolean;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "running" | "completed" | "failed";
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Finished At */
+            finished_at: string | null;
+            /** Stripe Invoices */
+            stripe_invoices: number;
+            /** Invoices Checked */
+            invoices_checked: number;
+            /** Customers Checked */
+            customers_checked: number;
+            /** Findings Total */
+            findings_total: number;
+            /** Repaired Total */
+            repaired_total: number;
+            counts: components["schemas"]["FindingCounts"];
+            /** Error Code */
+            error_code: string | null;
+            /** Created By */
+            created_by: string | null;
+            /** Findings */
+            findings: components["schemas"]["FindingView"][];
+        };
+        /**
+         * RunListQuery
+         * @description ``GET /api/billing/reconciliation-runs``: paging.
+         */
+        RunListQuery: {
+            /**
+             * Page
+             * @default 1
+             */
+            page?: number;
+            /**
+             * Page Size
+             * @default 50
+             */
+            page_size?: number;
+        };
+        /**
+         * RunPage
+         * @description Runs, latest first.
+         */
+        RunPage: {
+            /** Items */
+            items: components["schemas"]["RunSummary"][];
+            /** Total */
+            total: number;
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+        };
+        /**
+         * RunRequest
+         * @description ``POST /api/billing/reconciliation-runs``: the local day to look back to (default:
+         *     35 days, or further back to the oldest unpaid invoice) and whether to repair.
+         */
+        RunRequest: {
+            /**
+             * Since
+             * @default null
+             */
+            since?: string | null;
+            /**
+             * Repair
+             * @default false
+             */
+            repair?: boolean;
+        };
+        /**
+         * RunSummary
+         * @description A run without its findings: when, what window, how it ended, counts per kind.
+         */
+        RunSummary: {
+            /** Id */
+            id: string;
+            /**
+             * Trigger
+             * @enum {string}
+             */
+            trigger: "api" | "cli" | "daily";
+            /**
+             * Since
+             * Format: date
+             */
+            since: string;
+            /** Repair */
+            repair: boolean;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "running" | "completed" | "failed";
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Finished At */
+            finished_at: string | null;
+            /** Stripe Invoices */
+            stripe_invoices: number;
+            /** Invoices Checked */
+            invoices_checked: number;
+            /** Customers Checked */
+            customers_checked: number;
+            /** Findings Total */
+            findings_total: number;
+            /** Repaired Total */
+            repaired_total: number;
+            counts: components["schemas"]["FindingCounts"];
+            /** Error Code */
+            error_code: string | null;
+            /** Created By */
+            created_by: string | null;
         };
         /**
          * SettingsUpdate
@@ -2348,6 +2670,8 @@ export interface components {
             automation?: components["schemas"]["AutomationIn"] | null;
             /** @default null */
             notifications?: components["schemas"]["NotificationsIn"] | null;
+            /** @default null */
+            reminders?: components["schemas"]["RemindersIn"] | null;
             /**
              * Billing Time Zone
              * @default null
@@ -2368,6 +2692,7 @@ export interface components {
             invoice_defaults: components["schemas"]["InvoiceDefaultsView"];
             automation: components["schemas"]["AutomationView"];
             notifications: components["schemas"]["NotificationsView"];
+            reminders: components["schemas"]["RemindersView"];
             /** Billing Time Zone */
             billing_time_zone: string;
             /**
@@ -3594,6 +3919,67 @@ export interface operations {
             default: components["responses"]["Problem"];
         };
     };
+    remind_invoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Have Stripe e-mail an open invoice again (a payment reminder); 409 unless the invoice is open */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceSummary"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stripe refused or failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["RetryLater"];
+            default: components["responses"]["Problem"];
+        };
+    };
     preview_invoices: {
         parameters: {
             query?: never;
@@ -3810,6 +4196,156 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    list_reconciliation_runs: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reconciliation runs, latest first, with their counts per finding kind */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every invalid field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    create_reconciliation_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RunRequest"];
+            };
+        };
+        responses: {
+            /** @description Reconcile our invoices with Stripe now (optionally repairing statuses forward and deleting orphan drafts); returns the stored run */
+            201: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+            /** @description The request body is not valid JSON (or nests too deeply) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every invalid field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RetryLater"];
+            /** @description Stripe refused or failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["RetryLater"];
+            default: components["responses"]["Problem"];
+        };
+    };
+    get_reconciliation_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One reconciliation run with every finding and the repairs made */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Not a Super User, MFA not set up, or MFA not verified today */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             default: components["responses"]["Problem"];
         };

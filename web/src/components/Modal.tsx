@@ -1,5 +1,6 @@
 import { X } from 'lucide-react'
 import { useEffect, useId, useRef, type ReactNode } from 'react'
+import { createPortal } from 'react-dom'
 
 export interface ModalProps {
   title: string
@@ -23,10 +24,17 @@ export function Modal({ title, onClose, children, footer, size = 'md', closable 
   useEffect(() => {
     const dialog = ref.current
     if (dialog && !dialog.open) dialog.showModal()
-    return () => dialog?.close()
+    // The page behind a modal does not scroll (nested dialogs restore what they found).
+    const overflow = document.body.style.overflow
+    document.body.style.overflow = 'hidden'
+    return () => {
+      dialog?.close()
+      document.body.style.overflow = overflow
+    }
   }, [])
 
-  return (
+  // In <body>, so no layout rule of the page (e.g. `space-y-*` margins) reaches the dialog.
+  return createPortal(
     <dialog
       ref={ref}
       aria-labelledby={titleId}
@@ -34,7 +42,7 @@ export function Modal({ title, onClose, children, footer, size = 'md', closable 
         event.preventDefault()
         if (closable) closeRef.current()
       }}
-      className={`m-0 h-full max-h-full w-full max-w-full rounded-none bg-white p-0 shadow-xl backdrop:bg-gray-900/50 md:m-auto md:h-auto md:max-h-[90vh] md:rounded-lg ${SIZES[size]}`}
+      className={`m-0 h-full max-h-full w-full max-w-full rounded-none bg-white p-0 shadow-xl backdrop:bg-gray-900/50 md:m-auto md:h-fit md:max-h-[90vh] md:rounded-lg ${SIZES[size]}`}
     >
       <div className="flex h-full max-h-[inherit] flex-col">
         <div className="flex items-start justify-between gap-4 border-b border-gray-200 px-4 py-3 md:px-6">
@@ -49,9 +57,10 @@ export function Modal({ title, onClose, children, footer, size = 'md', closable 
             <X className="h-5 w-5" aria-hidden="true" />
           </button>
         </div>
-        <div className="min-h-0 flex-1 overflow-y-auto px-4 py-4 md:px-6">{children}</div>
+        <div tabIndex={0} className="min-h-0 flex-1 overflow-y-auto px-4 py-4 md:px-6">{children}</div>
         {footer && <div className="flex flex-wrap justify-end gap-2 border-t border-gray-200 px-4 py-3 md:px-6">{footer}</div>}
       </div>
-    </dialog>
+    </dialog>,
+    document.body,
   )
 }

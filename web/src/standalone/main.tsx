@@ -1,6 +1,6 @@
 /** The standalone console: served by the local API server at /admin/billing/. */
 import { LogOut } from 'lucide-react'
-import { StrictMode, useCallback, useState } from 'react'
+import { StrictMode, useCallback, useEffect, useState } from 'react'
 import { createRoot } from 'react-dom/client'
 import { BrowserRouter, Route, Routes } from 'react-router-dom'
 import { BillingAdminRoutes } from '../BillingAdminRoutes'
@@ -16,6 +16,12 @@ const API = import.meta.env.DEV ? (import.meta.env.VITE_API_BASE_URL ?? 'http://
 function Standalone() {
   const [token, setToken] = useState<string | null>(takeToken)
   const [notice, setNotice] = useState<string | null>(null)
+  useEffect(() => {
+    // A `#token=` link opened in a tab already showing the console.
+    const onHash = () => setToken(takeToken())
+    window.addEventListener('hashchange', onHash)
+    return () => window.removeEventListener('hashchange', onHash)
+  }, [])
   const getAccessToken = useCallback(() => Promise.resolve(token ?? ''), [token])
   const signOut = useCallback((message: string | null) => {
     clearToken()
@@ -28,6 +34,7 @@ function Standalone() {
   }
   return (
     <BillingAdminRoutes
+      key={token}
       basePath={BASE}
       apiBaseUrl={API}
       getAccessToken={getAccessToken}

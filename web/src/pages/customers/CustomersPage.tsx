@@ -99,7 +99,7 @@ export function CustomersPage() {
               ? <EmptyState icon={Users} title="No customers match" description="Try another search or filter." />
               : <EmptyState icon={Users} title="No Customers Yet" description="Add your first billing customer to get started." action={<Button variant="primary" onClick={() => setOpen({ kind: 'add' })}>Add Customer</Button>} />
           ) : (
-            <div className="overflow-x-auto">
+            <div tabIndex={0} className="overflow-x-auto">
               <table className="min-w-full text-left text-sm">
                 <caption className="sr-only">Billing customers</caption>
                 <thead className="bg-gray-50 text-xs uppercase text-gray-600">

@@ -42,7 +42,7 @@ export function MonthlyTrends({ trends }: { trends: Trend[] }) {
       </div>
       <details className="mt-3 text-sm">
         <summary className="cursor-pointer font-medium text-blue-700">Show the figures as a table</summary>
-        <div className="mt-2 overflow-x-auto">
+        <div tabIndex={0} className="mt-2 overflow-x-auto">
           <table className="min-w-full text-left text-sm">
             <caption className="sr-only">Monthly Trends (CAD)</caption>
             <thead>

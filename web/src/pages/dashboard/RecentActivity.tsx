@@ -13,7 +13,7 @@ export function RecentActivity({ invoices, onView }: { invoices: Schemas['Recent
       {invoices.length === 0 ? (
         <EmptyState icon={FileText} title="No invoices yet" description="Invoices you generate appear here." />
       ) : (
-        <div className="mt-2 overflow-x-auto">
+        <div tabIndex={0} className="mt-2 overflow-x-auto">
           <table className="min-w-full text-left text-sm" aria-labelledby="recent-activity">
             <thead className="bg-gray-50 text-xs uppercase text-gray-600">
               <tr>

@@ -104,7 +104,7 @@ export function InvoiceHistoryPage() {
           {data.items.length === 0 ? (
             <EmptyState icon={FileText} title="No Invoices Found" description="No invoices match your current filters." action={<Button onClick={() => changeFilters(NO_FILTERS)}>Clear Filters</Button>} />
           ) : (
-            <div className="mt-2 overflow-x-auto">
+            <div tabIndex={0} className="mt-2 overflow-x-auto">
               <table className="min-w-full text-left text-sm">
                 <caption className="sr-only">Invoices</caption>
                 <thead className="bg-gray-50 text-xs uppercase text-gray-600">

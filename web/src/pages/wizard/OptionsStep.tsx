@@ -1,4 +1,5 @@
 import { Alert } from '../../components/Alert'
+import { ChoiceCards, type Choice } from '../../components/ChoiceCards'
 import { CheckboxField, SelectField } from '../../components/Field'
 
 export type Mode = 'draft' | 'finalize' | 'send'
@@ -11,7 +12,7 @@ export interface Options {
   allowDuplicate: boolean
 }
 
-const MODES: { value: Mode; label: string; hint: string }[] = [
+const MODES: Choice<Mode>[] = [
   { value: 'draft', label: 'Create Draft Invoices', hint: 'Invoices will be created but not sent. You can review before sending.' },
   { value: 'finalize', label: "Finalize Invoices (Don't Send)", hint: 'Invoices will be finalized but not emailed to customers.' },
   { value: 'send', label: 'Create and Send Invoices', hint: 'Invoices will be created and automatically emailed to customers.' },
@@ -28,20 +29,7 @@ export const DUE_DAYS: { value: number; label: string }[] = [
 export function OptionsStep({ value, onChange, missingStripe, duplicates }: { value: Options; onChange: (o: Options) => void; missingStripe: number; duplicates: number }) {
   return (
     <div className="space-y-5">
-      <fieldset>
-        <legend className="text-sm font-semibold text-gray-900">Invoice mode</legend>
-        <div className="mt-2 space-y-2">
-          {MODES.map((m) => (
-            <label key={m.value} className={`flex cursor-pointer gap-3 rounded-md p-3 ring-1 ${value.mode === m.value ? 'bg-blue-50 ring-blue-500' : 'ring-gray-200'}`}>
-              <input type="radio" name="mode" value={m.value} checked={value.mode === m.value} onChange={() => onChange({ ...value, mode: m.value })} className="mt-0.5 h-4 w-4 text-blue-600" />
-              <span>
-                <span className="block text-sm font-medium text-gray-900">{m.label}</span>
-                <span className="block text-xs text-gray-600">{m.hint}</span>
-              </span>
-            </label>
-          ))}
-        </div>
-      </fieldset>
+      <ChoiceCards legend="Invoice mode" name="mode" choices={MODES} value={value.mode} onChange={(mode) => onChange({ ...value, mode })} />
       <SelectField label="Payment Due Date" value={value.dueInDays} onChange={(e) => onChange({ ...value, dueInDays: Number(e.target.value) })} className="max-w-xs">
         {DUE_DAYS.map((d) => <option key={d.value} value={d.value}>{d.label}</option>)}
       </SelectField>

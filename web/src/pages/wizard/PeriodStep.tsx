@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ChoiceCards, type Choice } from '../../components/ChoiceCards'
 import { TextField } from '../../components/Field'
 
 export type Preset = 'previous_month' | 'current_month' | 'last_30_days' | 'custom'
@@ -9,7 +10,7 @@ export interface PeriodChoice {
   end: string
 }
 
-const PRESETS: { value: Preset; label: string; hint: string }[] = [
+const PRESETS: Choice<Preset>[] = [
   { value: 'previous_month', label: 'Previous Month', hint: 'The whole of last month (the usual monthly run).' },
   { value: 'current_month', label: 'Current Month (MTD)', hint: 'From the 1st of this month to today.' },
   { value: 'last_30_days', label: 'Last 30 Days', hint: 'The 30 days ending today.' },
@@ -33,20 +34,7 @@ export function periodErrors(choice: PeriodChoice): Record<string, string> {
 export function PeriodStep({ value, onChange, errors }: { value: PeriodChoice; onChange: (v: PeriodChoice) => void; errors: Record<string, string> }) {
   return (
     <div className="space-y-4">
-      <fieldset>
-        <legend className="text-sm font-semibold text-gray-900">Billing period</legend>
-        <div className="mt-2 grid gap-2 sm:grid-cols-2">
-          {PRESETS.map((p) => (
-            <label key={p.value} className={`flex cursor-pointer gap-3 rounded-md p-3 ring-1 ${value.preset === p.value ? 'bg-blue-50 ring-blue-500' : 'ring-gray-200'}`}>
-              <input type="radio" name="period" value={p.value} checked={value.preset === p.value} onChange={() => onChange({ ...value, preset: p.value })} className="mt-0.5 h-4 w-4 text-blue-600" />
-              <span>
-                <span className="block text-sm font-medium text-gray-900">{p.label}</span>
-                <span className="block text-xs text-gray-600">{p.hint}</span>
-              </span>
-            </label>
-          ))}
-        </div>
-      </fieldset>
+      <ChoiceCards legend="Billing period" name="period" choices={PRESETS} value={value.preset} onChange={(preset) => onChange({ ...value, preset })} columns />
       {value.preset === 'custom' && (
         <div className="grid gap-3 sm:grid-cols-2">
           <TextField label="Start date" type="date" value={value.start} onChange={(e) => onChange({ ...value, start: e.target.value })} error={errors.start} />

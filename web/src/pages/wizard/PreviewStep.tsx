@@ -57,7 +57,7 @@ export function PreviewStep({ preview, selected, onSelect }: { preview: Preview;
         <Button size="sm" onClick={() => onSelect(new Set())}>Deselect All</Button>
         <CheckboxField label="Show only customers with usage > $0" checked={usageOnly} onChange={(e) => setUsageOnly(e.target.checked)} className="ml-1" />
       </div>
-      <div className="overflow-x-auto rounded-md ring-1 ring-gray-200">
+      <div tabIndex={0} className="overflow-x-auto rounded-md ring-1 ring-gray-200">
         <table className="min-w-full text-left text-sm">
           <caption className="sr-only">Invoice preview, sorted by total (highest first)</caption>
           <thead className="bg-gray-50 text-xs uppercase text-gray-600">
