@@ -23,7 +23,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	touch $(STAMP)
 
 # The console (web/): npm ci when the lockfile changes, a build when a source changes.
-WEB_SOURCES := $(shell find web -path web/node_modules -prune -o -path web/dist -prune -o -type f -print 2>/dev/null)
+WEB_SOURCES := $(shell find web -path web/node_modules -prune -o -path web/dist -prune -o -name openapi.json -prune -o -type f -print 2>/dev/null)
 WEB_DEPS := web/node_modules/.installed
 WEB_BUILD := web/dist/index.html
 OPENAPI := $(PY) -m billing openapi
@@ -43,7 +43,7 @@ api-types: $(STAMP) $(WEB_DEPS)  ## regenerate web/src/api/schema.d.ts from the 
 	cd web && node scripts/generate-api.mjs openapi.json
 
 web-check: api-types  ## the console's types against the API, and its lint
-	cd web && npx tsc --noEmit && npm run lint --silent
+	cd web && npm run typecheck --silent && npm run lint --silent
 
 screenshots: $(STAMP) $(WEB_BUILD)  ## every console page at 390x844 and 1440x900 into out/screenshots/
 	BILLING_SCREENSHOTS_DIR=out/screenshots $(PY) -m pytest tests/browser/test_screenshots.py -q -p no:randomly

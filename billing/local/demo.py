@@ -3,7 +3,8 @@
 A throwaway PostgreSQL, the Retell, Stripe and Bank of Canada stand-ins, a
 seeded CareXPS organisation, a usage sync for last month, the monthly
 auto-invoicing run in send mode, customers paying through Stripe (signed
-webhooks into our app), then a summary, CSVs under ``out/`` and a check that
+webhooks into our app), a payment whose webhook is lost and a stray Stripe
+draft found and repaired by reconciliation, then a summary, CSVs under ``out/`` and a check that
 every stored total equals Stripe's. Everything started is stopped, also on Ctrl-C.
 """
 from __future__ import annotations
@@ -22,7 +23,13 @@ from billing.config import Settings
 from billing.domain.periods import local_today, previous_month
 from billing.local.demo_data import seed_organisation
 from billing.local.demo_output import print_summary, summary_of, write_csvs
-from billing.local.demo_steps import invoice_month, pay_some, sealed_stripe_settings, sync_usage
+from billing.local.demo_steps import (
+    invoice_month,
+    pay_some,
+    sealed_stripe_settings,
+    sync_usage,
+    tamper_and_reconcile,
+)
 from billing.local.parts import (
     LOCAL_STRIPE_KEY,
     local_database,
@@ -75,4 +82,6 @@ def _run(deps: Deps, parts: dict[str, Any], period: Any, bar: ProgressBar,
     batch = invoice_month(deps, bar, stack)
     bar.step("Customers paying: Stripe webhooks into the app")
     paid = pay_some(deps, parts["stripe"], webhook_secret, stack)
-    return {"sync": synced, "batch": batch, "paid": paid}
+    bar.step("A lost payment webhook and a stray Stripe draft: reconciling with Stripe")
+    reconciled = tamper_and_reconcile(deps, parts["stripe"])
+    return {"sync": synced, "batch": batch, "paid": paid, "reconciliation": reconciled}

@@ -52,6 +52,7 @@ def summary_of(deps: Deps, period: Period, result: dict[str, Any]) -> dict[str, 
                   "skipped": result["batch"]["skipped"], "failed": result["batch"]["failed"]},
         "total_invoiced_cad": sum((r["total_amount_cad"] for r in invoiced), Decimal("0.00")),
         "mismatches": _mismatches(deps, invoiced),
+        "reconciliation": result["reconciliation"],
     }
 
 
@@ -119,6 +120,10 @@ def print_summary(summary: dict[str, Any]) -> None:
         print(f"Unattributed agent {u['agent_id']}: {u['chats']} chats, {u['calls']} calls,"
               f" {u['cost_cad']} CAD (not invoiced; map the agent to a customer)")
     print(f"Total invoiced: {summary['total_invoiced_cad']} CAD")
+    rec = summary["reconciliation"]
+    print("Reconciliation with Stripe found " + ", ".join(
+        f"{n} {kind}" for kind, n in rec["found"].items()) + f"; {rec['repaired']} repaired"
+        f" (run {rec['run_id']})")
     for name, path in summary["csv"].items():
         print(f"Wrote {path} ({name.replace('_', ' ')})")
     if summary["mismatches"]:

@@ -78,6 +78,27 @@ def pay_some(deps: Deps, stripe: Any, webhook_secret: str, stack: ExitStack,
     return [row["id"] for row in rows]
 
 
+def tamper_and_reconcile(deps: Deps, stripe: Any) -> dict[str, Any]:
+    """Stripe and our records drift apart: a payment whose webhook is lost, and a stray
+    draft carrying one of our invoice ids. Reconciliation finds both, then repairs them
+    (the status forward, the draft deleted); the counts of both runs are returned."""
+    from billing.usecases.reconciliation import ReconcileOptions, reconcile
+
+    with deps.db.system_session("demo") as conn:
+        sent, paid = (conn.execute(
+            "select id::text, stripe_invoice_id, stripe_customer_id from invoice_records"
+            " where invoice_status = %s order by total_amount_cad limit 1", [status]).fetchone()
+            for status in ("sent", "paid"))
+    stripe.mark_paid(sent["stripe_invoice_id"], webhook=False)
+    deps.payments().create_invoice(
+        paid["stripe_customer_id"], days_until_due=30, description="Stray copy", footer=None,
+        metadata={"carexps_invoice_id": paid["id"]}, idempotency_key=secrets.token_hex(16))
+    found = reconcile(deps, None, ReconcileOptions(trigger="cli"))
+    repaired = reconcile(deps, None, ReconcileOptions(repair=True, trigger="cli"))
+    return {"found": {k: n for k, n in found["counts"].items() if n},
+            "repaired": repaired["repaired_total"], "run_id": repaired["id"]}
+
+
 def _wait_until_paid(deps: Deps, ids: list[str], timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

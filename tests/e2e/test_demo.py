@@ -63,9 +63,16 @@ def test_demo_invoices_the_seeded_usage_and_agrees_with_stripe(demo):
         assert Decimal(row["total_call_minutes"]) == figures["minutes"]
         assert row["invoice_status"] in {"sent", "paid"}
         assert row["invoice_number"]
-    assert sum(1 for c in invoiced.values() if c["invoice_status"] == "paid") == 2
+    # two paid through their webhooks, one whose webhook was lost (repaired by reconciliation)
+    assert sum(1 for c in invoiced.values() if c["invoice_status"] == "paid") == 3
     total = sum(Decimal(c["total_amount_cad"]) for c in invoiced.values())
     assert Decimal(summary["total_invoiced_cad"]) == total
+
+
+def test_demo_reconciles_a_lost_payment_webhook_and_a_stray_draft(demo):
+    summary, _ = demo
+    assert summary["reconciliation"]["found"] == {"status_behind": 1, "orphan_in_stripe": 1}
+    assert summary["reconciliation"]["repaired"] == 2
 
 
 def test_demo_reports_the_unmapped_agent_and_the_fx_used(demo):

@@ -10,8 +10,9 @@ import { SignIn } from './SignIn'
 import { clearToken, storeToken, takeToken } from './token'
 
 const BASE = '/admin/billing'
-// Same origin as the API when served by `make serve`; `npm run dev` talks to port 7071.
-const API = import.meta.env.DEV ? (import.meta.env.VITE_API_BASE_URL ?? 'http://127.0.0.1:7071') : window.location.origin
+// Same origin as the API: served by `make serve`, or `npm run dev` proxying /api to it.
+// VITE_API_BASE_URL=http://127.0.0.1:7071 calls the API cross-origin instead (its CORS setting).
+const API: string = import.meta.env.VITE_API_BASE_URL ?? window.location.origin
 
 function Standalone() {
   const [token, setToken] = useState<string | null>(takeToken)
