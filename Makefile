@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help demo test test-pooler serve lint bench clean web api-types web-check screenshots
+.PHONY: help demo test test-pooler serve lint bench clean web api-types web-check screenshots \
+	fuzz openapi
 # Run again with the app's connections through PgBouncer in transaction mode (Supabase's 6543).
 POOLER_TESTS := tests/integration/test_transaction_pooler.py tests/integration/test_invoicing.py \
 	tests/integration/test_invoice_actions.py tests/integration/test_stripe_webhook.py \
@@ -55,6 +56,12 @@ test: $(STAMP) $(WEB_BUILD) web-check  ## lint + every test (browser tests too) 
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -n 2
 	$(MAKE) --no-print-directory test-pooler
+
+fuzz: $(STAMP)  ## nightly: schemathesis with many examples per operation against the served API
+	BILLING_FUZZ_EXAMPLES=$${BILLING_FUZZ_EXAMPLES:-150} $(PY) -m pytest tests/e2e/test_api_fuzz.py -p no:randomly -s
+
+openapi: $(STAMP)  ## the OpenAPI 3.1 document into out/openapi.json
+	mkdir -p out && $(OPENAPI) > out/openapi.json
 
 test-pooler: $(STAMP)  ## invoicing, webhook and access tests through PgBouncer (transaction mode)
 	BILLING_TEST_PGBOUNCER=1 $(PY) -m pytest -n 2 -q $(POOLER_TESTS)

@@ -7,6 +7,7 @@ from functions import (
     batches,
     customers,
     dashboard,
+    fallback,
     health,
     invoices,
     invoicing,
@@ -28,3 +29,5 @@ for blueprint in (health.bp, meta.bp, access.bp, customers.bp, audit.bp,
                   settings.bp,
                   stripe_webhook.bp):
     app.register_functions(blueprint)
+# Last: the host tries routes in registration order; this answers what none matched.
+app.register_functions(fallback.bp)

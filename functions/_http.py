@@ -181,7 +181,7 @@ def dispatch(spec: RouteSpec, fn: Handler, req: func.HttpRequest, deps: Any, *,
     except Exception:
         log.exception("unhandled error", extra={"invocation_id": invocation_id,
                                                 "route": spec.route})
-        return _problem_response(500, problem_body(
+        return problem_response(500, problem_body(
             500, "internal_error", "Internal error",
             "An unexpected error occurred. Please try again or contact support.",
             invocation_id))
@@ -237,10 +237,11 @@ def problem(exc: E.BillingError, invocation_id: str, *, where: str = "body"
         headers["WWW-Authenticate"] = 'Bearer realm="billing"'
     body = problem_body(status, exc.code, exc.title, exc.detail, invocation_id,
                         errors=located(exc.errors, where), extra=extra)
-    return _problem_response(status, body, headers)
+    return problem_response(status, body, headers)
 
 
-def _problem_response(status: int, body: dict[str, Any],
-                      headers: dict[str, str] | None = None) -> func.HttpResponse:
+def problem_response(status: int, body: dict[str, Any],
+                     headers: dict[str, str] | None = None) -> func.HttpResponse:
+    """An ``application/problem+json`` response of ``body``."""
     return func.HttpResponse(to_json(body), status_code=status, headers=headers or {},
                              mimetype="application/problem+json", charset="utf-8")

@@ -5,6 +5,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from billing.domain.api_types import ApiDate
 from billing.domain.periods import Period, Preset, require_complete, resolve_period
 
 
@@ -15,8 +16,8 @@ class PeriodIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     preset: Preset = Preset.PREVIOUS_MONTH
-    start: date | None = None
-    end: date | None = None
+    start: ApiDate | None = None
+    end: ApiDate | None = None
 
     @model_validator(mode="after")
     def _both_dates(self) -> PeriodIn:

@@ -9,7 +9,7 @@ from importlib import metadata
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import JsonSchemaMode, models_json_schema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
 
 from functions._http import ROUTE_PARAM, ROUTES, RouteSpec
 from functions._problems import Problem
@@ -45,6 +45,16 @@ SHARED_RESPONSES: dict[str, Any] = {
 }
 
 
+class _Generator(GenerateJsonSchema):
+    """Responses always carry every field (defaults included), so in serialization
+    mode every field is required; a request field with a default stays optional."""
+
+    def field_is_required(self, field: Any, total: bool) -> bool:
+        if self.mode == "serialization":
+            return not field.get("serialization_exclude")
+        return super().field_is_required(field, total)
+
+
 def _schemas(routes: list[RouteSpec]) -> tuple[dict[tuple[type, str], Any], dict[str, Any]]:
     wanted: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {(Problem, "serialization"): None}
     for spec in routes:
@@ -52,7 +62,8 @@ def _schemas(routes: list[RouteSpec]) -> tuple[dict[tuple[type, str], Any], dict
                             (spec.response, "serialization")):
             if model is not None:
                 wanted[(model, mode)] = None
-    keyed, defs = models_json_schema(list(wanted), ref_template=REF)
+    keyed, defs = models_json_schema(list(wanted), ref_template=REF,
+                                     schema_generator=_Generator)
     return keyed, defs.get("$defs", {})
 
 

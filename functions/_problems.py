@@ -53,8 +53,17 @@ ErrorCode = Literal[ERROR_CODES]  # type: ignore[valid-type]
 STANDARD_MEMBERS = frozenset({"type", "title", "status", "detail", "instance", "code"})
 
 
+def _sent_when_set(schema: dict[str, Any], cls: type[BaseModel]) -> None:
+    """Problems are sent without unset members: only fields without a default are
+    required."""
+    schema["required"] = [field.alias or name for name, field in cls.model_fields.items()
+                          if field.is_required()]
+
+
 class FieldError(BaseModel):
     """One invalid input; ``field`` says where: ``query.page``, ``body.period.end``."""
+
+    model_config = ConfigDict(json_schema_extra=_sent_when_set)
 
     field: str
     message: str
@@ -63,6 +72,8 @@ class FieldError(BaseModel):
 
 class InvoiceRef(BaseModel):
     """An invoice named by a problem (the one already billing the period, an unpaid one)."""
+
+    model_config = ConfigDict(json_schema_extra=_sent_when_set)
 
     id: str
     customer_id: str | None = None
@@ -76,7 +87,8 @@ class InvoiceRef(BaseModel):
 class Problem(BaseModel):
     """RFC 9457 problem details, with this API's extension members."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True,
+                              json_schema_extra=_sent_when_set)
 
     type: str
     title: str

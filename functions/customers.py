@@ -19,7 +19,7 @@ from functions._http import Call, endpoint
 
 bp = func.Blueprint()
 BASE = "billing/customers"
-ITEM = BASE + "/{customer_id}"
+ITEM = BASE + "/{customer_id:guid}"
 
 
 @endpoint(bp, "GET", BASE, summary="List customers (search, filter, sort, page)",

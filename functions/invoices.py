@@ -27,7 +27,7 @@ from functions._http import Call, endpoint, uuid_param
 
 bp = func.Blueprint()
 BASE = "billing/invoices"
-ITEM = BASE + "/{invoice_id}"
+ITEM = BASE + "/{invoice_id:guid}"
 
 
 class InvoiceSummary(BaseModel):

@@ -15,13 +15,15 @@ from functions._models import PeriodIn
 from functions._queues import BATCH_QUEUE
 
 bp = func.Blueprint()
+#: Most customers one preview or batch may name.
+MAX_CUSTOMERS = 5000
 
 
 class PreviewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     period: PeriodIn = Field(default_factory=PeriodIn)
-    customer_ids: list[UUID] | None = None
+    customer_ids: list[UUID] | None = Field(default=None, max_length=MAX_CUSTOMERS)
     sync: bool = False
 
 
@@ -29,7 +31,7 @@ class BatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     period: PeriodIn = Field(default_factory=PeriodIn)
-    customer_ids: list[UUID] = Field(min_length=1)
+    customer_ids: list[UUID] = Field(min_length=1, max_length=MAX_CUSTOMERS)
     mode: Literal["draft", "finalize", "send"] = "draft"
     due_in_days: int = Field(default=30, ge=0, le=365)
     auto_create_stripe_customers: bool = True
@@ -82,14 +84,14 @@ def create_invoice_batch(call: Call) -> func.HttpResponse:
         body.options()))
 
 
-@endpoint(bp, "GET", "billing/invoice-batches/{batch_id}", response=InvoiceBatch,
+@endpoint(bp, "GET", "billing/invoice-batches/{batch_id:guid}", response=InvoiceBatch,
           tag="invoices",
           summary="A batch's progress (processed/total) and per-customer results")
 def get_invoice_batch(call: Call) -> dict:
     return invoice_runs.get_batch(call.deps, call.principal, uuid_param(call.params["batch_id"]))
 
 
-@endpoint(bp, "POST", "billing/invoice-batches/{batch_id}/retry", response=InvoiceBatch,
+@endpoint(bp, "POST", "billing/invoice-batches/{batch_id:guid}/retry", response=InvoiceBatch,
           status=202, tag="invoices", queue_output=BATCH_QUEUE, errors=(409,),
           summary="Queue a batch's failed items again with the same idempotency keys "
                   "(409 batch_running while it runs)")

@@ -90,5 +90,20 @@ def _clean(value: str) -> str:
     return value
 
 
+def drop_null(*fields: str) -> Any:
+    """A ``json_schema_extra`` for fields that may be left out but not sent as null
+    (the schema then says what the server enforces)."""
+    def adjust(schema: dict[str, Any]) -> None:
+        for name in fields:
+            prop = schema.get("properties", {}).get(name)
+            if prop is None or "anyOf" not in prop:
+                continue
+            options = [s for s in prop.pop("anyOf") if s.get("type") != "null"]
+            prop.update(options[0] if len(options) == 1 else {"anyOf": options})
+            if prop.get("default", 0) is None:
+                del prop["default"]
+    return adjust
+
+
 #: Text in a request: no NUL, no lone surrogate.
 CleanStr = Annotated[str, AfterValidator(_clean)]

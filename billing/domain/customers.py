@@ -20,11 +20,19 @@ from pydantic import (
     Field,
     StrictBool,
     StrictStr,
+    WithJsonSchema,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from billing.domain.api_types import Percent, StripeLinkStatus
+from billing.domain.api_types import (
+    MAX_PAGE,
+    MAX_PAGE_SIZE,
+    CleanStr,
+    Percent,
+    StripeLinkStatus,
+    drop_null,
+)
 from billing.domain.decimals import plain_decimal
 
 # zod 3's e-mail pattern and the spec's phone pattern, verbatim.
@@ -80,21 +88,34 @@ def _markup(value: Any) -> Decimal:
     return number
 
 
+def schema(**members: Any) -> Any:
+    """The JSON Schema keywords of a rule the validator enforces (for the OpenAPI)."""
+    return Field(json_schema_extra=members)
+
+
 CustomerName = Annotated[StrictStr, AfterValidator(_text(
     100, "Customer name too long", min_len=2,
-    too_short="Customer name must be at least 2 characters"))]
+    too_short="Customer name must be at least 2 characters")), schema(minLength=2, maxLength=100)]
 CustomerEmail = Annotated[StrictStr, AfterValidator(_pattern(
-    EMAIL, "Invalid email format", max_len=255, too_long="Email too long"))]
-ContactName = Annotated[StrictStr, AfterValidator(_text(100, "Contact name too long"))]
+    EMAIL, "Invalid email format", max_len=255, too_long="Email too long")),
+    schema(format="email", maxLength=255)]
+ContactName = Annotated[StrictStr, AfterValidator(_text(100, "Contact name too long")),
+                        schema(maxLength=100)]
 PhoneNumber = Annotated[StrictStr, AfterValidator(_pattern(
-    PHONE, "Invalid phone number", allow_empty=True))]
-BillingAddress = Annotated[StrictStr, AfterValidator(_text(500, "Address too long"))]
-TaxId = Annotated[StrictStr, AfterValidator(_text(50, "Tax ID too long"))]
-Notes = Annotated[StrictStr, AfterValidator(_text(1000, "Notes too long"))]
-Markup = Annotated[Decimal, BeforeValidator(_markup)]
+    PHONE, "Invalid phone number", allow_empty=True)),
+    schema(pattern=f"^$|{PHONE.pattern}")]
+BillingAddress = Annotated[StrictStr, AfterValidator(_text(500, "Address too long")),
+                           schema(maxLength=500)]
+TaxId = Annotated[StrictStr, AfterValidator(_text(50, "Tax ID too long")), schema(maxLength=50)]
+Notes = Annotated[StrictStr, AfterValidator(_text(1000, "Notes too long")), schema(maxLength=1000)]
+Markup = Annotated[Decimal, BeforeValidator(_markup), WithJsonSchema({
+    "anyOf": [{"type": "number", "minimum": 0, "maximum": 10000},
+              {"type": "string", "pattern": r"^\s*[0-9]{1,5}(\.[0-9]{1,4})?\s*$"}],
+    "description": "Percent, 0 to 10000, at most 4 decimal places"}, mode="validation")]
 StripeCustomerId = Annotated[StrictStr, AfterValidator(_pattern(
-    STRIPE_CUSTOMER, "Invalid Stripe customer ID"))]
-AgentId = Annotated[StrictStr, AfterValidator(_pattern(AGENT_ID, "Invalid agent ID"))]
+    STRIPE_CUSTOMER, "Invalid Stripe customer ID")), schema(pattern=STRIPE_CUSTOMER.pattern)]
+AgentId = Annotated[StrictStr, AfterValidator(_pattern(AGENT_ID, "Invalid agent ID")),
+                    schema(pattern=AGENT_ID.pattern)]
 
 OPTIONAL_TEXT = ("billing_contact_name", "phone_number", "billing_address", "tax_id", "notes",
                  "stripe_customer_id")
@@ -142,6 +163,8 @@ class CustomerPatch(_Columns):
     notes: Notes | None = None
     stripe_customer_id: StripeCustomerId | None = None
 
+    model_config = ConfigDict(extra="forbid", json_schema_extra=drop_null(*NOT_NULL))
+
     @field_validator(*NOT_NULL, mode="before")
     @classmethod
     def _not_null(cls, value: Any) -> Any:
@@ -181,7 +204,7 @@ class CustomerFilters(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    search: str | None = Field(default=None, max_length=200)
+    search: CleanStr | None = Field(default=None, max_length=200)
     auto_invoice: bool | None = None
     sort: Literal["name", "email", "markup", "created"] = "name"
     order: Literal["asc", "desc"] = "asc"
@@ -190,8 +213,8 @@ class CustomerFilters(BaseModel):
 class CustomerListQuery(CustomerFilters):
     """``GET /api/billing/customers``: filters plus paging."""
 
-    page: int = Field(default=1, ge=1)
-    page_size: int = Field(default=50, ge=1, le=200)
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE)
 
 
 class CustomerPage(BaseModel):

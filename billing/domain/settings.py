@@ -28,8 +28,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from billing.domain.api_types import Percent
-from billing.domain.customers import EMAIL, Markup
+from billing.domain.api_types import Percent, drop_null
+from billing.domain.customers import EMAIL, Markup, schema
 
 SECRET_KEY = re.compile(r"^sk_(test|live)_[A-Za-z0-9]{1,240}$")
 PUBLISHABLE_KEY = re.compile(r"^pk_(test|live)_[A-Za-z0-9]{1,240}$")
@@ -123,21 +123,30 @@ def not_null(*fields: str) -> Any:
 
 
 SecretKey = Annotated[SecretStr, AfterValidator(_secret(
-    SECRET_KEY, "Invalid Stripe secret key (it starts with sk_test_ or sk_live_)"))]
+    SECRET_KEY, "Invalid Stripe secret key (it starts with sk_test_ or sk_live_)")),
+    schema(writeOnly=True, description="sk_test_… or sk_live_…; empty keeps the saved key")]
 WebhookSecret = Annotated[SecretStr, AfterValidator(_secret(
-    WEBHOOK_SECRET, "Invalid webhook signing secret (it starts with whsec_)"))]
+    WEBHOOK_SECRET, "Invalid webhook signing secret (it starts with whsec_)")),
+    schema(writeOnly=True, description="whsec_…; empty keeps the saved secret")]
 PublishableKey = Annotated[StrictStr, AfterValidator(_pattern(
-    PUBLISHABLE_KEY, "Invalid Stripe publishable key (it starts with pk_test_ or pk_live_)"))]
-Email = Annotated[StrictStr, AfterValidator(_pattern(EMAIL, "Invalid email format"))]
-Note = Annotated[StrictStr, AfterValidator(_text(1000, "Invoice note too long"))]
-Footer = Annotated[StrictStr, AfterValidator(_text(500, "Invoice footer too long"))]
+    PUBLISHABLE_KEY, "Invalid Stripe publishable key (it starts with pk_test_ or pk_live_)")),
+    schema(description="pk_test_… or pk_live_…; empty clears it")]
+Email = Annotated[StrictStr, AfterValidator(_pattern(EMAIL, "Invalid email format")),
+                  schema(description="An e-mail address; empty removes it")]
+Note = Annotated[StrictStr, AfterValidator(_text(1000, "Invoice note too long")),
+                 schema(maxLength=1000)]
+Footer = Annotated[StrictStr, AfterValidator(_text(500, "Invoice footer too long")),
+                   schema(maxLength=500)]
 DueDays = Annotated[StrictInt, AfterValidator(_between(
-    0, 365, "Due days cannot be negative", "Due days too far in future"))]
+    0, 365, "Due days cannot be negative", "Due days too far in future")),
+    schema(minimum=0, maximum=365)]
 DayOfMonth = Annotated[StrictInt, AfterValidator(_between(
-    1, 28, "Billing day must be between 1 and 28", "Billing day must be between 1 and 28"))]
+    1, 28, "Billing day must be between 1 and 28", "Billing day must be between 1 and 28")),
+    schema(minimum=1, maximum=28)]
 InvoiceTime = Annotated[StrictStr, AfterValidator(_pattern(
-    HOUR, "Time must be a whole hour, HH:00 (00:00 to 23:00)"))]
-TimeZone = Annotated[StrictStr, AfterValidator(_time_zone)]
+    HOUR, "Time must be a whole hour, HH:00 (00:00 to 23:00)")), schema(pattern=HOUR.pattern)]
+TimeZone = Annotated[StrictStr, AfterValidator(_time_zone),
+                     schema(description="An IANA time zone, e.g. America/Toronto")]
 
 
 class _Section(BaseModel):
@@ -155,6 +164,7 @@ class StripeSettingsIn(_Section):
     webhook_secret: WebhookSecret | None = None
     clear_webhook_secret: StrictBool = False
 
+    model_config = ConfigDict(extra="forbid", json_schema_extra=drop_null("test_mode", "clear_secret_key", "clear_webhook_secret"))
     _required = not_null("test_mode", "clear_secret_key", "clear_webhook_secret")
 
 
@@ -166,6 +176,7 @@ class InvoiceDefaultsIn(_Section):
     default_invoice_note: Note | None = None
     invoice_footer_text: Footer | None = None
 
+    model_config = ConfigDict(extra="forbid", json_schema_extra=drop_null("default_markup_percentage", "default_due_date_days"))
     _required = not_null("default_markup_percentage", "default_due_date_days")
 
 
@@ -177,6 +188,7 @@ class AutomationIn(_Section):
     auto_invoice_time: InvoiceTime | None = None
     auto_send_invoices: StrictBool | None = None
 
+    model_config = ConfigDict(extra="forbid", json_schema_extra=drop_null(*AUTOMATION_FIELDS))
     _required = not_null(*AUTOMATION_FIELDS)
 
 
@@ -187,6 +199,7 @@ class NotificationsIn(_Section):
     notify_on_invoice_generated: StrictBool | None = None
     notify_on_payment_received: StrictBool | None = None
 
+    model_config = ConfigDict(extra="forbid", json_schema_extra=drop_null("notify_on_invoice_generated", "notify_on_payment_received"))
     _required = not_null("notify_on_invoice_generated", "notify_on_payment_received")
 
 
@@ -222,6 +235,7 @@ class SettingsUpdate(_Section):
     billing_time_zone: TimeZone | None = None
     sms_segment_rules: SegmentRules | None = None
 
+    model_config = ConfigDict(extra="forbid", json_schema_extra=drop_null("billing_time_zone", "sms_segment_rules"))
     _required = not_null("billing_time_zone", "sms_segment_rules")
 
 

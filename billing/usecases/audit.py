@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing.adapters.postgres.audit_sql import AuditFilters, list_audit
+from billing.domain.api_types import MAX_PAGE, MAX_PAGE_SIZE, ApiDate
 from billing.domain.errors import ValidationFailed
 from billing.domain.principal import Principal
 
@@ -20,10 +21,10 @@ class AuditQuery(BaseModel):
 
     action: str | None = Field(default=None, pattern=r"^BILLING_[A-Z_]{1,60}$")
     actor: UUID | None = None
-    from_: date | None = Field(default=None, alias="from")
-    to: date | None = None
-    page: int = Field(default=1, ge=1)
-    page_size: int = Field(default=50, ge=1, le=200)
+    from_: ApiDate | None = Field(default=None, alias="from")
+    to: ApiDate | None = None
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE)
 
 
 class AuditEntry(BaseModel):

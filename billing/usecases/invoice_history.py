@@ -14,6 +14,7 @@ from billing.adapters.postgres import invoice_history_sql as sql
 from billing.adapters.postgres import invoices_sql, usage_totals_sql
 from billing.adapters.postgres.audit_sql import record_audit
 from billing.adapters.postgres.sessions import Connection
+from billing.domain.api_types import MAX_PAGE, MAX_PAGE_SIZE, ApiDate, CleanStr
 from billing.domain.csv_safe import write_csv
 from billing.domain.errors import InvalidState, NotFound
 from billing.domain.invoice import ACTIONS, Status
@@ -39,13 +40,13 @@ class InvoiceFilterQuery(BaseModel):
 
     status: Annotated[list[Status], BeforeValidator(_split)] = []
     customer_id: UUID | None = None
-    created_from: date | None = None
-    created_to: date | None = None
-    period_from: date | None = None
-    period_to: date | None = None
+    created_from: ApiDate | None = None
+    created_to: ApiDate | None = None
+    period_from: ApiDate | None = None
+    period_to: ApiDate | None = None
     amount_min: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
     amount_max: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
-    search: str | None = Field(default=None, max_length=200)
+    search: CleanStr | None = Field(default=None, max_length=200)
     sort: Literal["created", "customer", "total", "status"] = "created"
     order: Literal["asc", "desc"] = "desc"
 
@@ -79,8 +80,8 @@ class InvoiceFilterQuery(BaseModel):
 class InvoiceListQuery(InvoiceFilterQuery):
     """``GET /api/billing/invoices``: filters plus paging."""
 
-    page: int = Field(default=1, ge=1)
-    page_size: int = Field(default=50, ge=1, le=200)
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE)
 
 
 def _local_midnight(day: date | None, tz: str | None) -> datetime | None:

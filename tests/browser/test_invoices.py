@@ -13,7 +13,7 @@ from tests.browser.console import assert_accessible, cad
 def drafts(console, admin, world) -> dict[str, dict]:
     """October drafts for Acme and Beta, made through the API; by customer name."""
     ids = [world.customers["acme"], world.customers["beta"]]
-    console.post(admin, "invoice-batches", {"period": {"preset": "previous_month"}, "customer_ids": ids, "mode": "draft"})
+    console.generate(admin, ids)
     items = console.get(admin, "invoices")["items"]
     assert len(items) == 2
     return {i["customer_name"]: i for i in items}

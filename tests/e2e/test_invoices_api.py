@@ -84,6 +84,8 @@ def test_the_history_lists_newest_first_with_counts_and_totals(api, admin_header
 @pytest.mark.parametrize(("query", "expected"), [
     ({"status": "draft"}, ["acme", "acme_sept"]),
     ({"status": "sent,finalized"}, ["beta", "evil"]),
+    ([("status", "sent"), ("status", "finalized")], ["beta", "evil"]),
+    ([("status", "draft"), ("status", "sent,finalized")], ["beta", "evil", "acme", "acme_sept"]),
     ({"status": "all"}, ["beta", "evil", "acme", "acme_sept"]),
     ({"period_from": "2026-10-01", "period_to": "2026-10-31"}, ["beta", "evil", "acme"]),
     ({"period_to": "2026-09-30"}, ["acme_sept"]),

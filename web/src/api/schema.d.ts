@@ -589,7 +589,7 @@ export interface components {
              * Moved From
              * @default []
              */
-            moved_from?: components["schemas"]["MovedAgent"][];
+            moved_from: components["schemas"]["MovedAgent"][];
         };
         /**
          * AgentMappingIn
@@ -683,26 +683,14 @@ export interface components {
          * @description Automatic monthly invoices (previous month, on the day and hour given).
          */
         AutomationIn: {
-            /**
-             * Auto Invoice Enabled
-             * @default null
-             */
-            auto_invoice_enabled?: boolean | null;
-            /**
-             * Auto Invoice Day Of Month
-             * @default null
-             */
-            auto_invoice_day_of_month?: number | null;
-            /**
-             * Auto Invoice Time
-             * @default null
-             */
-            auto_invoice_time?: string | null;
-            /**
-             * Auto Send Invoices
-             * @default null
-             */
-            auto_send_invoices?: boolean | null;
+            /** Auto Invoice Enabled */
+            auto_invoice_enabled?: boolean;
+            /** Auto Invoice Day Of Month */
+            auto_invoice_day_of_month?: number;
+            /** Auto Invoice Time */
+            auto_invoice_time?: string;
+            /** Auto Send Invoices */
+            auto_send_invoices?: boolean;
         };
         /** AutomationView */
         AutomationView: {
@@ -866,7 +854,7 @@ export interface components {
              * Stripe Last Error
              * @default null
              */
-            stripe_last_error?: string | null;
+            stripe_last_error: string | null;
             /**
              * Markup Percentage
              * Format: decimal
@@ -909,7 +897,10 @@ export interface components {
         CustomerCreate: {
             /** Customer Name */
             customer_name: string;
-            /** Customer Email */
+            /**
+             * Customer Email
+             * Format: email
+             */
             customer_email: string;
             /**
              * Billing Contact Name
@@ -933,6 +924,7 @@ export interface components {
             tax_id?: string | null;
             /**
              * Markup Percentage
+             * @description Percent, 0 to 10000, at most 4 decimal places
              * @default 0
              */
             markup_percentage?: number | string;
@@ -1042,16 +1034,13 @@ export interface components {
          * @description ``PATCH /api/billing/customers/{id}``: only the fields sent change.
          */
         CustomerPatch: {
-            /**
-             * Customer Name
-             * @default null
-             */
-            customer_name?: string | null;
+            /** Customer Name */
+            customer_name?: string;
             /**
              * Customer Email
-             * @default null
+             * Format: email
              */
-            customer_email?: string | null;
+            customer_email?: string;
             /**
              * Billing Contact Name
              * @default null
@@ -1074,14 +1063,11 @@ export interface components {
             tax_id?: string | null;
             /**
              * Markup Percentage
-             * @default null
+             * @description Percent, 0 to 10000, at most 4 decimal places
              */
-            markup_percentage?: number | string | null;
-            /**
-             * Auto Invoice Enabled
-             * @default null
-             */
-            auto_invoice_enabled?: boolean | null;
+            markup_percentage?: number | string;
+            /** Auto Invoice Enabled */
+            auto_invoice_enabled?: boolean;
             /**
              * Notes
              * @default null
@@ -1118,7 +1104,7 @@ export interface components {
             /** Notes */
             notes: string[];
             /** @default null */
-            reconciliation?: components["schemas"]["LatestReconciliation"] | null;
+            reconciliation: components["schemas"]["LatestReconciliation"] | null;
         };
         /**
          * ExistingInvoice
@@ -1163,32 +1149,32 @@ export interface components {
              * Status Behind
              * @default 0
              */
-            status_behind?: number;
+            status_behind: number;
             /**
              * Amount Mismatch
              * @default 0
              */
-            amount_mismatch?: number;
+            amount_mismatch: number;
             /**
              * Orphan In Stripe
              * @default 0
              */
-            orphan_in_stripe?: number;
+            orphan_in_stripe: number;
             /**
              * Missing In Stripe
              * @default 0
              */
-            missing_in_stripe?: number;
+            missing_in_stripe: number;
             /**
              * Stuck
              * @default 0
              */
-            stuck?: number;
+            stuck: number;
             /**
              * Customer Link Broken
              * @default 0
              */
-            customer_link_broken?: number;
+            customer_link_broken: number;
         };
         /**
          * FindingKind
@@ -1313,7 +1299,7 @@ export interface components {
              * @description Why the batch failed (status failed): the queue gave up after 5 attempts; retry it once the cause is fixed.
              * @default null
              */
-            failure_reason?: string | null;
+            failure_reason: string | null;
             /** Total */
             total: number;
             /** Processed */
@@ -1359,14 +1345,11 @@ export interface components {
         InvoiceDefaultsIn: {
             /**
              * Default Markup Percentage
-             * @default null
+             * @description Percent, 0 to 10000, at most 4 decimal places
              */
-            default_markup_percentage?: number | string | null;
-            /**
-             * Default Due Date Days
-             * @default null
-             */
-            default_due_date_days?: number | null;
+            default_markup_percentage?: number | string;
+            /** Default Due Date Days */
+            default_due_date_days?: number;
             /**
              * Default Invoice Note
              * @default null
@@ -1926,7 +1909,7 @@ export interface components {
              * Verified
              * @default true
              */
-            verified?: boolean;
+            verified: boolean;
             /**
              * Verified Until
              * Format: date-time
@@ -1989,16 +1972,10 @@ export interface components {
              * @default null
              */
             notification_email?: string | null;
-            /**
-             * Notify On Invoice Generated
-             * @default null
-             */
-            notify_on_invoice_generated?: boolean | null;
-            /**
-             * Notify On Payment Received
-             * @default null
-             */
-            notify_on_payment_received?: boolean | null;
+            /** Notify On Invoice Generated */
+            notify_on_invoice_generated?: boolean;
+            /** Notify On Payment Received */
+            notify_on_payment_received?: boolean;
         };
         /** NotificationsView */
         NotificationsView: {
@@ -2674,14 +2651,14 @@ export interface components {
             reminders?: components["schemas"]["RemindersIn"] | null;
             /**
              * Billing Time Zone
-             * @default null
+             * @description An IANA time zone, e.g. America/Toronto
              */
-            billing_time_zone?: string | null;
+            billing_time_zone?: string;
             /**
              * Sms Segment Rules
-             * @default null
+             * @enum {string}
              */
-            sms_segment_rules?: ("toll_free" | "standard") | null;
+            sms_segment_rules?: "toll_free" | "standard";
         };
         /**
          * SettingsView
@@ -2724,17 +2701,17 @@ export interface components {
              * Mode
              * @default null
              */
-            mode?: ("test" | "live") | null;
+            mode: ("test" | "live") | null;
             /**
              * Key Hint
              * @default null
              */
-            key_hint?: string | null;
+            key_hint: string | null;
             /**
              * Code
              * @default null
              */
-            code?: string | null;
+            code: string | null;
         };
         /**
          * StripeConnectionTestIn
@@ -2769,11 +2746,8 @@ export interface components {
              * @default null
              */
             publishable_key?: string | null;
-            /**
-             * Test Mode
-             * @default null
-             */
-            test_mode?: boolean | null;
+            /** Test Mode */
+            test_mode?: boolean;
             /**
              * Webhook Secret
              * @default null
@@ -2818,12 +2792,12 @@ export interface components {
              * Invoice Id
              * @default null
              */
-            invoice_id?: string | null;
+            invoice_id: string | null;
             /**
              * Status
              * @default null
              */
-            status?: string | null;
+            status: string | null;
         };
         /**
          * TimelineEntry
@@ -2845,17 +2819,17 @@ export interface components {
              * Actor Type
              * @default null
              */
-            actor_type?: string | null;
+            actor_type: string | null;
             /**
              * Actor Id
              * @default null
              */
-            actor_id?: string | null;
+            actor_id: string | null;
             /**
              * Details
              * @default null
              */
-            details?: {
+            details: {
                 [key: string]: unknown;
             } | null;
         };
