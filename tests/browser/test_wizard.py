@@ -15,7 +15,7 @@ def open_wizard(console, admin):
     return page, page.get_by_role("dialog", name="Generate Monthly Invoices")
 
 
-def test_the_wizard_drafts_invoices_for_the_demo_month(console, admin, world):
+def test_the_wizard_drafts_invoices_for_the_demo_month(console, admin, world, stripe_standin):
     page, wizard = open_wizard(console, admin)
     expect(wizard.get_by_role("radio", name="Previous Month", exact=True)).to_be_checked()
     for name in ("Current Month (MTD)", "Last 30 Days", "Custom Range"):
@@ -51,8 +51,12 @@ def test_the_wizard_drafts_invoices_for_the_demo_month(console, admin, world):
     expect(wizard.get_by_role("checkbox", name="Automatically create Stripe customers for them")).to_be_checked()
     expect(wizard.get_by_role("checkbox", name="Skip customers without Stripe IDs")).not_to_be_checked()
     assert_accessible(page)
+    stripe_standin.inject_fault("delay", times=2, path="^/v1/invoices$", method="POST", delay_ms=700)
     wizard.get_by_role("button", name="Generate Invoices").click()
 
+    progress = wizard.get_by_role("progressbar", name="Invoices generated")
+    expect(progress).to_have_attribute("aria-valuemax", "2")
+    expect(wizard.get_by_role("button", name="Close", exact=True)).to_be_disabled()
     expect(wizard.get_by_role("heading", name="Invoice Generation Complete")).to_be_visible()
     expect(wizard).to_contain_text("Successfully created: 2 invoices")
     invoices = console.get(admin, "invoices")["items"]
