@@ -29,7 +29,7 @@ from billing.bootstrap import Deps, build_deps
 from billing.config import Settings
 from billing.domain.periods import Period
 from billing.local.cluster import LocalCluster
-from billing.usecases import invoice_runs
+from billing.usecases import batch_runner
 from billing.usecases.invoicing import GenerateOptions
 from standins.stripe import StripeStandin
 
@@ -72,7 +72,7 @@ def run(customers: int) -> None:
         deps = Deps(settings=settings, db=base.db, clock=base.clock,
                     payments_factory=lambda: gateway)
         began = time.perf_counter()
-        batch = invoice_runs.generate(deps, None, PERIOD, ids, GenerateOptions(mode="send"))
+        batch = batch_runner.generate(deps, None, PERIOD, ids, GenerateOptions(mode="send"))
         seconds = time.perf_counter() - began
         report(stripe, cluster.url, batch, seconds, customers)
         deps.db.close()

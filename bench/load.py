@@ -39,7 +39,7 @@ from billing.domain.periods import Period
 from billing.domain.usage import ms_from_utc
 from billing.local.cluster import LocalCluster
 from billing.local.server import serve_in_thread
-from billing.usecases import invoice_runs
+from billing.usecases import batch_runner
 from billing.usecases.invoicing import GenerateOptions
 from standins.retell import RetellStandin
 from standins.stripe import StripeStandin
@@ -84,7 +84,7 @@ def run(clients: int, size: MixSize) -> None:
                     payments_factory=lambda: gateway,
                     retell_client=RetellClient(retell.api_key, retell.base_url))
         admin = verified_super_user(deps)
-        batch = invoice_runs.generate(deps, None, OCTOBER, seed(cluster.url, deps.keyring),
+        batch = batch_runner.generate(deps, None, OCTOBER, seed(cluster.url, deps.keyring),
                                       GenerateOptions(mode="send"))
         stripe_ids = [i["stripe_invoice_id"] for i in batch["items"]]
         for stripe_id in stripe_ids:

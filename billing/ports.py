@@ -4,7 +4,7 @@ Adapters in ``billing/adapters`` implement these; tests pass local ones.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
@@ -29,6 +29,15 @@ class StripeCustomer:
 
 
 @dataclass(frozen=True)
+class NewLine:
+    """One invoice line to add to a Stripe draft: whole cents, text, metadata."""
+
+    amount_cents: int
+    description: str
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class StripeInvoice:
     """A Stripe invoice as the use cases read it: amounts in integer cents, times in UTC."""
 
@@ -49,6 +58,7 @@ class StripeInvoice:
     paid_at: datetime | None
     voided_at: datetime | None
     metadata: Mapping[str, str] = field(default_factory=dict)
+    due_at: datetime | None = None  # the moment Stripe's due date stands for
 
 
 class PaymentGateway(Protocol):
@@ -83,11 +93,9 @@ class PaymentGateway(Protocol):
         idempotency_key: str,
     ) -> StripeInvoice: ...
 
-    def add_invoice_item(
-        self, invoice_id: str, customer_id: str, amount_cents: int, description: str,
-        metadata: Mapping[str, str], *, idempotency_key: str,
-    ) -> str:
-        """Attach a line to a draft; returns the invoice item id."""
+    def add_lines(self, invoice_id: str, lines: Sequence[NewLine], *,
+                  idempotency_key: str) -> StripeInvoice:
+        """Add every line to a draft in one request; returns the invoice."""
         ...
 
     def retrieve_invoice(self, invoice_id: str) -> StripeInvoice: ...

@@ -22,6 +22,7 @@ from billing.domain import errors as E
 from functions._client_address import client_address
 from functions._input import located, parse_body, parse_query
 from functions._problems import problem_body
+from functions._queues import QUEUE_CONNECTION
 
 log = logging.getLogger("billing.http")
 
@@ -83,6 +84,7 @@ class Call:
     body: Any = None
     query: Any = None
     params: dict[str, str] = field(default_factory=dict)
+    enqueue: Callable[[str], None] | None = None  # the queue output binding, if declared
 
 
 Handler = Callable[[Call], Any]
@@ -104,28 +106,27 @@ def endpoint(
     errors: tuple[int, ...] = (),
     also: dict[int, str] | None = None,
     headers: dict[str, str] | None = None,
+    queue_output: str | None = None,
 ) -> Callable[[Handler], Handler]:
     """Declare an HTTP endpoint on ``bp`` (route relative to ``/api``).
 
     ``response`` is the model of the success body (results are validated through
     it); ``errors`` lists error statuses beyond those the gate and parsing give;
     ``also`` other success statuses with their descriptions (e.g. ``{204: ...}``);
-    ``headers`` required request headers (name → description), e.g. a signature.
-    Declaring the models is all the OpenAPI document needs.
+    ``headers`` required request headers (name → description), e.g. a signature;
+    ``queue_output`` a storage queue the handler may write one message to
+    (``call.enqueue``, a queue output binding). Declaring the models is all the
+    OpenAPI document needs.
     """
 
     def register(fn: Handler) -> Handler:
         spec = RouteSpec(fn.__name__, method.upper(), route, summary, gate, body, query,
                          response, status, media_type, tag, errors, dict(also or {}),
                          dict(headers or {}))
-
-        def azure_function(req: func.HttpRequest) -> func.HttpResponse:
-            from billing.bootstrap import get_deps
-
-            return dispatch(spec, fn, req, get_deps())
-
-        azure_function.__name__ = fn.__name__
-        azure_function.__doc__ = summary
+        azure_function = _azure_function(spec, fn, queue_output)
+        if queue_output is not None:
+            azure_function = bp.queue_output(arg_name="outbox", queue_name=queue_output,
+                                             connection=QUEUE_CONNECTION)(azure_function)
         bp.route(route=route, methods=[spec.method], auth_level=func.AuthLevel.ANONYMOUS)(
             azure_function
         )
@@ -135,12 +136,32 @@ def endpoint(
     return register
 
 
-def dispatch(spec: RouteSpec, fn: Handler, req: func.HttpRequest, deps: Any) -> func.HttpResponse:
+def _azure_function(spec: RouteSpec, fn: Handler, queue_output: str | None) -> Callable:
+    """The function the Functions host indexes: its parameters are its bindings."""
+    if queue_output is None:
+        def azure_function(req: func.HttpRequest) -> func.HttpResponse:
+            from billing.bootstrap import get_deps
+
+            return dispatch(spec, fn, req, get_deps())
+    else:
+        def azure_function(req: func.HttpRequest,  # type: ignore[misc]
+                           outbox: func.Out[str]) -> func.HttpResponse:
+            from billing.bootstrap import get_deps
+
+            return dispatch(spec, fn, req, get_deps(), enqueue=outbox.set)
+
+    azure_function.__name__ = fn.__name__
+    azure_function.__doc__ = spec.summary
+    return azure_function
+
+
+def dispatch(spec: RouteSpec, fn: Handler, req: func.HttpRequest, deps: Any, *,
+             enqueue: Callable[[str], None] | None = None) -> func.HttpResponse:
     """Run one request through the gate, parsing, the handler and serialisation."""
     invocation_id = uuid.uuid4().hex
     try:
         call = Call(req=req, deps=deps, invocation_id=invocation_id,
-                    params=dict(req.route_params or {}))
+                    params=dict(req.route_params or {}), enqueue=enqueue)
         if spec.gate != "public":
             from billing.usecases.access import authorize
 

@@ -5,6 +5,7 @@ a 4xx problem, never a 500. Field paths in errors start with ``query.`` or ``bod
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -81,7 +82,7 @@ def parse_body(model: type[BaseModel] | None, req: func.HttpRequest) -> BaseMode
         return None
     raw = req.get_body() or b"{}"
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_float=Decimal)  # keeps 1e-400 visible as written
     except RecursionError:
         raise _too_deep() from None
     except (ValueError, UnicodeDecodeError):

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from billing.domain.api_types import (
     Cad,
@@ -162,7 +162,10 @@ class InvoiceBatch(BaseModel):
     period_end: date
     mode: Literal["draft", "finalize", "send"]
     options: BatchOptions
-    status: Literal["running", "completed", "completed_with_errors"]
+    status: Literal["queued", "running", "completed", "completed_with_errors", "failed"]
+    failure_reason: str | None = Field(
+        default=None, description="Why the batch failed (status failed): the queue gave "
+        "up after 5 attempts; retry it once the cause is fixed.")
     total: int
     processed: int
     succeeded: int

@@ -19,17 +19,19 @@ log = logging.getLogger("billing.http")
 
 #: Every stable error ``code`` the API answers with.
 ERROR_CODES = (
-    "auth_keys_unavailable", "auth_not_configured", "batch_not_found", "billing_error",
+    "auth_keys_unavailable", "auth_not_configured", "batch_not_found", "batch_running",
+    "billing_error",
     "conflict", "customer_has_invoices", "customer_has_unpaid_invoices",
     "customer_not_found", "database_not_configured", "database_unavailable",
     "dev_token_unavailable", "duplicate_customer", "duplicate_invoice",
     "duplicate_stripe_customer", "local_postgres_unavailable", "migration_changed",
     "encryption_not_configured", "forbidden", "forbidden_role", "fx_unavailable",
     "internal_error", "invalid_amount", "invalid_characters", "invalid_cost",
-    "invalid_date", "invalid_date_range", "invalid_duration", "invalid_event", "invalid_invoice_state",
-    "invalid_json",
+    "invalid_date", "invalid_date_range", "invalid_decimal", "invalid_duration",
+    "invalid_event", "invalid_invoice_state", "invalid_json",
     "invalid_payload", "invalid_signature", "invalid_since", "invalid_state", "invalid_user_id",
-    "invalid_webhook_payload", "invoice_not_found", "invoice_not_in_stripe",
+    "invalid_webhook_payload", "invoice_in_progress", "invoice_not_found",
+    "invoice_not_in_stripe",
     "invoice_pdf_unavailable", "json_too_deep", "method_not_allowed", "mfa_code_invalid",
     "mfa_locked", "mfa_not_enabled", "mfa_secret_format_unknown", "mfa_secret_unreadable",
     "mfa_verification_required",

@@ -1,4 +1,4 @@
-"""Invoice previews and generation batches."""
+"""Invoice previews and generation batches (run by the ``invoice-batches`` queue)."""
 from __future__ import annotations
 
 from typing import Literal
@@ -9,9 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from billing.usecases import invoice_runs
 from billing.usecases.invoicing import GenerateOptions
-from functions._http import Call, endpoint, uuid_param
+from functions._http import Call, endpoint, to_json, uuid_param
 from functions._invoicing_models import InvoiceBatch, InvoicePreview
 from functions._models import PeriodIn
+from functions._queues import BATCH_QUEUE
 
 bp = func.Blueprint()
 #: Most customers one preview or batch may name.
@@ -62,15 +63,26 @@ def preview_invoices(call: Call) -> dict:
                                     _ids(body.customer_ids))
 
 
+def _accepted(call: Call, view: dict) -> func.HttpResponse:
+    """202 with the batch view and its Location; the batch id goes on the queue."""
+    assert call.enqueue is not None  # declared with queue_output
+    call.enqueue(view["id"])
+    return func.HttpResponse(
+        to_json(InvoiceBatch.model_validate(view)), status_code=202,
+        mimetype="application/json", charset="utf-8",
+        headers={"Location": f"/api/billing/invoice-batches/{view['id']}"})
+
+
 @endpoint(bp, "POST", "billing/invoice-batches", body=BatchIn, response=InvoiceBatch,
-          status=201, tag="invoices",
-          summary="Generate invoices for customers (draft, finalize or send) as one batch",
-          errors=(409, 429, 502, 503))
-def create_invoice_batch(call: Call) -> dict:
+          status=202, tag="invoices", queue_output=BATCH_QUEUE, errors=(409, 429, 503),
+          summary="Start generating invoices for customers (draft, finalize or send): 202 "
+                  "with the queued batch; poll its Location for progress")
+def create_invoice_batch(call: Call) -> func.HttpResponse:
     body: BatchIn = call.body
     org = invoice_runs.load_org(call.deps, invoice_runs.session_for(call.deps, call.principal))
-    return invoice_runs.generate(call.deps, call.principal, body.period.to_period(org.today),
-                                 _ids(body.customer_ids), body.options())
+    return _accepted(call, invoice_runs.start_generation(
+        call.deps, call.principal, body.period.to_period(org.today), _ids(body.customer_ids),
+        body.options()))
 
 
 @endpoint(bp, "GET", "billing/invoice-batches/{batch_id:guid}", response=InvoiceBatch,
@@ -81,8 +93,9 @@ def get_invoice_batch(call: Call) -> dict:
 
 
 @endpoint(bp, "POST", "billing/invoice-batches/{batch_id:guid}/retry", response=InvoiceBatch,
-          tag="invoices",
-          summary="Re-run a batch's failed items with the same idempotency keys",
-          errors=(409, 502, 503))
-def retry_invoice_batch(call: Call) -> dict:
-    return invoice_runs.retry(call.deps, call.principal, uuid_param(call.params["batch_id"]))
+          status=202, tag="invoices", queue_output=BATCH_QUEUE, errors=(409,),
+          summary="Queue a batch's failed items again with the same idempotency keys "
+                  "(409 batch_running while it runs)")
+def retry_invoice_batch(call: Call) -> func.HttpResponse:
+    return _accepted(call, invoice_runs.request_retry(
+        call.deps, call.principal, uuid_param(call.params["batch_id"])))

@@ -16,7 +16,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from standins import stripe_customers, stripe_invoice_actions, stripe_invoiceitems, stripe_invoices
+from standins import (
+    stripe_customers,
+    stripe_invoice_actions,
+    stripe_invoice_lines,
+    stripe_invoiceitems,
+    stripe_invoices,
+)
 from standins.stripe_errors import (
     ApiError,
     api_error,
@@ -32,7 +38,7 @@ from standins.stripe_state import API_VERSION, Ctx, Route, StripeState, random_t
 
 ROUTES: list[Route] = [
     *stripe_customers.ROUTES, *stripe_invoices.ROUTES,
-    *stripe_invoice_actions.ROUTES, *stripe_invoiceitems.ROUTES,
+    *stripe_invoice_actions.ROUTES, *stripe_invoiceitems.ROUTES, *stripe_invoice_lines.ROUTES,
 ]
 LOG_SIZE = 10_000
 _KEY = re.compile(r"(sk|rk)_(test|live)_[0-9A-Za-z]+")

@@ -59,11 +59,21 @@ def create(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
     ctx.state.get("customer", params["customer"], ctx.livemode, param="customer")
     currency = params["currency"].lower()
     invoice = _draft_for(ctx, params, currency)
+    item = new_item(ctx, params["customer"], currency, params)
+    if invoice is not None:
+        attach_item(ctx.state, invoice, item)
+        ctx.emit("invoice.updated", invoice)
+    return item
+
+
+def new_item(ctx: Ctx, customer: str, currency: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Create a pending invoice item (``amount``, ``description``, ``metadata``, ``period``,
+    ``quantity``, ``discountable`` from ``params``) and announce it."""
     now = ctx.state.now()
     period = params.get("period") or {"start": now, "end": now}
     item = ctx.state.add({
         "id": ctx.state.new_id("ii"), "object": "invoiceitem",
-        "amount": params["amount"], "currency": currency, "customer": params["customer"],
+        "amount": params["amount"], "currency": currency, "customer": customer,
         "date": now, "description": params.get("description"),
         "discountable": params.get("discountable", True), "discounts": [], "invoice": None,
         "livemode": ctx.livemode,
@@ -72,9 +82,6 @@ def create(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
         "proration": False, "quantity": params.get("quantity") or 1, "tax_rates": [], "test_clock": None,
     })
     ctx.emit("invoiceitem.created", item)
-    if invoice is not None:
-        attach_item(ctx.state, invoice, item)
-        ctx.emit("invoice.updated", invoice)
     return item
 
 

@@ -14,7 +14,7 @@ import functools
 import itertools
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any, TypeVar
 
@@ -29,7 +29,7 @@ from billing.domain.errors import (
     ValidationFailed,
 )
 from billing.domain.webhook_signatures import parse_stripe_signature, within_tolerance
-from billing.ports import StripeCustomer, StripeInvoice
+from billing.ports import NewLine, StripeCustomer, StripeInvoice
 
 T = TypeVar("T")
 TEST_MODE_RATE = 25.0
@@ -220,20 +220,18 @@ class StripeGateway:
         return self._invoice(self._call(lambda: self._client.v1.invoices.create(
             params=params, options={"idempotency_key": idempotency_key})))
 
-    def add_invoice_item(
-        self, invoice_id: str, customer_id: str, amount_cents: int, description: str,
-        metadata: Mapping[str, str], *, idempotency_key: str,
-    ) -> str:
-        """Attach a line to a draft; returns the invoice item id."""
-        if not isinstance(amount_cents, int) or isinstance(amount_cents, bool):
-            raise ValidationFailed("Invoice item amounts are whole cents.", code="invalid_amount")
-        params = {
-            "invoice": invoice_id, "customer": customer_id, "amount": amount_cents,
-            "currency": CURRENCY, "description": description, "metadata": dict(metadata),
-        }
-        item = self._call(lambda: self._client.v1.invoice_items.create(
-            params=params, options={"idempotency_key": idempotency_key}))
-        return item.to_dict()["id"]
+    def add_lines(self, invoice_id: str, lines: Sequence[NewLine], *,
+                  idempotency_key: str) -> StripeInvoice:
+        """Add every line to a draft in one ``POST /v1/invoices/{id}/add_lines``; returns
+        the invoice with its lines and totals."""
+        for line in lines:
+            if not isinstance(line.amount_cents, int) or isinstance(line.amount_cents, bool):
+                raise ValidationFailed("Invoice line amounts are whole cents.",
+                                       code="invalid_amount")
+        params = {"lines": [{"amount": line.amount_cents, "description": line.description,
+                             "metadata": dict(line.metadata)} for line in lines]}
+        return self._invoice(self._call(lambda: self._client.v1.invoices.add_lines(
+            invoice_id, params=params, options={"idempotency_key": idempotency_key})))
 
     def retrieve_invoice(self, invoice_id: str) -> StripeInvoice:
         return self._invoice(self._call(lambda: self._client.v1.invoices.retrieve(invoice_id)))
@@ -313,7 +311,7 @@ class StripeGateway:
             finalized_at=_moment(transitions.get("finalized_at")),
             paid_at=_moment(transitions.get("paid_at")),
             voided_at=_moment(transitions.get("voided_at")),
-            metadata=dict(data.get("metadata") or {}),
+            metadata=dict(data.get("metadata") or {}), due_at=due,
         )
 
     def verify_webhook_signature(self, payload: bytes, signature_header: str | None,

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import threading
+import time
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from billing.domain.periods import Period, previous_month
+from billing.cli.progress import ProgressBar
+from billing.domain.periods import Period, Preset, require_complete, resolve_period
+
+#: Batch statuses after which nothing more happens until someone retries.
+FINISHED = frozenset({"completed", "completed_with_errors", "failed"})
 
 
 def _period_for(args: argparse.Namespace) -> Callable[[date], Period]:
-    """--start/--end, else last month (local to the billing time zone)."""
-    if args.start and args.end:
-        return lambda _today: Period(args.start, args.end)
-    return previous_month
+    """--start and --end, else last month (local to the billing time zone); one of the
+    two alone is refused (``invalid_date_range``), never completed by a guess."""
+    require_complete(Preset.PREVIOUS_MONTH, args.start, args.end)
+    return lambda today: resolve_period(Preset.PREVIOUS_MONTH, today, args.start, args.end)
 
 
 def _customer_ids(args: argparse.Namespace, deps: Any) -> list[str] | None:
@@ -54,7 +60,8 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def cmd_invoice(args: argparse.Namespace) -> int:
-    """Generate a batch with the API's options; exits 1 if any item failed."""
+    """Generate a batch with the API's options, waiting for it with a progress bar;
+    exits 1 if any item failed or the batch failed."""
     from billing.bootstrap import get_deps
     from billing.usecases import invoice_runs
     from billing.usecases.invoice_runs import load_org, session_for
@@ -72,14 +79,46 @@ def cmd_invoice(args: argparse.Namespace) -> int:
         skip_missing_stripe_customers=args.skip_missing_stripe_customers,
         allow_duplicate=args.allow_duplicate, include_zero_usage=args.include_zero_usage)
     print(f"Invoicing {len(ids)} customer(s) for {period.label()} ({args.mode})...", flush=True)
-    batch = invoice_runs.generate(deps, None, period, ids, options)
+    batch = invoice_runs.start_generation(deps, None, period, ids, options)
+    batch = run_and_watch(deps, batch["id"], ProgressBar())
     for item in batch["items"]:
         detail = item["invoice_number"] or item["reason"] or item["error_message"] or ""
         print(f"  [{item['status']:>9}] {item['customer_name']:<32}"
               f" {item['total_amount_cad'] or '':>10} {detail}")
     print(f"batch {batch['id']}: {batch['succeeded']} invoiced, {batch['skipped']} skipped,"
           f" {batch['failed']} failed; total {batch['total_cad']} CAD")
-    return 1 if batch["failed"] else 0
+    return 1 if batch["failed"] or batch["status"] == "failed" else 0
+
+
+def run_and_watch(deps: Any, batch_id: str, bar: ProgressBar,
+                  start: Callable[[str], None] | None = None, poll: float = 0.25
+                  ) -> dict[str, Any]:
+    """Run the batch (``start``: hand it to a queue; default: the queue function's work on
+    a thread of this process) and show its progress until it has finished."""
+    from billing.usecases.batch_runner import process_batch
+    from billing.usecases.invoicing import batch_view
+
+    errors: list[BaseException] = []
+    if start is None:
+        def work() -> None:
+            try:
+                process_batch(deps, batch_id)
+            except BaseException as exc:  # reported after the bar, not lost in the thread
+                errors.append(exc)
+        runner = threading.Thread(target=work, daemon=True)
+        runner.start()
+    else:
+        start(batch_id)
+    while True:
+        with deps.db.system_session("cli") as conn:
+            view = batch_view(conn, batch_id)
+        bar.update("  invoicing", view["processed"], view["total"])
+        if view["status"] in FINISHED or errors:
+            bar.done()
+            if errors:
+                raise errors[0]
+            return view
+        time.sleep(poll)
 
 
 def add_commands(sub: Any) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -33,6 +33,7 @@ from billing.domain.api_types import (
     StripeLinkStatus,
     drop_null,
 )
+from billing.domain.decimals import plain_decimal
 
 # zod 3's e-mail pattern and the spec's phone pattern, verbatim.
 EMAIL = re.compile(r"^(?!\.)(?!.*\.\.)([A-Z0-9_'+\-\.]*)[A-Z0-9_+-]@([A-Z0-9][A-Z0-9\-]*\.)+"
@@ -75,13 +76,8 @@ def _pattern(regex: re.Pattern[str], message: str, *, allow_empty: bool = False,
 
 
 def _markup(value: Any) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise _fail("not_a_number", "Markup must be a number")
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise _fail("not_a_number", "Markup must be a number") from None
-    if not number.is_finite():
+    number = plain_decimal(value)
+    if number is None:
         raise _fail("not_a_number", "Markup must be a number")
     if number < 0:
         raise _fail("too_small", "Markup cannot be negative")

@@ -2,7 +2,9 @@
 statuses where they make sense."""
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from billing.domain.errors import InvalidState
 
@@ -62,3 +64,12 @@ def from_stripe(stripe_status: str, *, sent: bool) -> Status:
     if stripe_status == "open":
         return Status.SENT if sent else Status.FINALIZED
     return mapping[stripe_status]
+
+
+def past_due(stripe_status: str, due_at: datetime | None, now: datetime, tz: str) -> bool:
+    """Stripe's facts make an invoice overdue: it is still ``open`` and its due date,
+    as a calendar day in the billing time zone, is before today there."""
+    if stripe_status != "open" or due_at is None:
+        return False
+    zone = ZoneInfo(tz)
+    return now.astimezone(zone).date() > due_at.astimezone(zone).date()

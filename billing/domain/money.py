@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
 
+from billing.domain.decimals import require_decimal
 from billing.domain.errors import ValidationFailed
 from billing.domain.periods import Period
 
@@ -32,7 +33,7 @@ def to_cents(amount: Decimal) -> int:
 
 
 def _require_non_negative(value: Decimal, name: str) -> None:
-    if not (value.is_finite() and value >= 0):
+    if not require_decimal(value, name) >= 0:
         raise ValidationFailed(f"{name} must be 0 or more.",
                                errors=[{"field": name, "message": "must be 0 or more"}])
 
@@ -49,7 +50,7 @@ class FxRate:
     source: str
 
     def __post_init__(self) -> None:
-        if not (self.rate.is_finite() and self.rate > 0):
+        if not require_decimal(self.rate, "rate") > 0:
             raise ValidationFailed("An exchange rate must be more than 0.",
                                    errors=[{"field": "rate", "message": "must be more than 0"}])
 
@@ -69,10 +70,7 @@ class UsageTotals:
 
     def __post_init__(self) -> None:
         for item in fields(self):
-            value = getattr(self, item.name)
-            if isinstance(value, float):
-                raise TypeError(f"{item.name}: money and counts are never floats")
-            _require_non_negative(Decimal(value), item.name)
+            _require_non_negative(getattr(self, item.name), item.name)
 
 
 @dataclass(frozen=True)

@@ -71,19 +71,28 @@ def previous_month(today: date) -> Period:
 
 def resolve_period(preset: Preset, today: date, start: date | None = None,
                    end: date | None = None) -> Period:
-    """A preset (or custom start/end) as a Period; ``today`` is local to the billing zone."""
+    """A preset (or custom start/end) as a Period; ``today`` is local to the billing zone.
+    Given a start or an end, it must be given both (see ``require_complete``)."""
+    require_complete(preset, start, end)
+    if start is not None and end is not None:
+        return Period(start, end)
     if preset is Preset.PREVIOUS_MONTH:
         return previous_month(today)
     if preset is Preset.CURRENT_MONTH:
         return Period(today.replace(day=1), today)
-    if preset is Preset.LAST_30_DAYS:
-        return Period(today - timedelta(days=29), today)
-    if start is None or end is None:
+    return Period(today - timedelta(days=29), today)  # LAST_30_DAYS
+
+
+def require_complete(preset: Preset, start: date | None, end: date | None) -> None:
+    """A custom period, or any period given a start or an end, needs both dates
+    (422 ``invalid_date_range``): half a period is never completed by guessing."""
+    if (preset is Preset.CUSTOM or start is not None or end is not None) and (
+            start is None or end is None):
+        missing = "period.start" if start is None else "period.end"
         raise ValidationFailed(
-            "A custom period needs a start and an end date.", code="invalid_date_range",
-            errors=[{"field": "period", "message": "start and end are required"}],
+            "A custom period needs both a start and an end date.", code="invalid_date_range",
+            errors=[{"field": missing, "message": "start and end are both required"}],
         )
-    return Period(start, end)
 
 
 def local_today(now: datetime, tz: str) -> date:

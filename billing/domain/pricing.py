@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from billing.domain.decimals import require_decimal
 from billing.domain.errors import NotFound, ValidationFailed
 from billing.domain.sms import SEGMENT_RULES, total_segments
 from billing.domain.usage import SMS_MESSAGE_ROLES
@@ -37,9 +38,9 @@ class RateCard:
 
     def __post_init__(self) -> None:
         errors = []
-        if not (self.usd_per_segment.is_finite() and self.usd_per_segment >= 0):
+        if not require_decimal(self.usd_per_segment, "usd_per_segment") >= 0:
             errors.append({"field": "usd_per_segment", "message": "must be 0 or more"})
-        if not (self.usd_per_minute.is_finite() and self.usd_per_minute >= 0):
+        if not require_decimal(self.usd_per_minute, "usd_per_minute") >= 0:
             errors.append({"field": "usd_per_minute", "message": "must be 0 or more"})
         if self.prompt_segments < 0:
             errors.append({"field": "prompt_segments", "message": "must be 0 or more"})
@@ -112,8 +113,8 @@ def cost_call(
     card: RateCard,
 ) -> CallCost:
     """Cost a call: minutes rounded up (61 s = 2 min, 0 s = 0) and Retell's cents."""
-    seconds = Decimal(duration_seconds)
-    if not (seconds.is_finite() and seconds >= 0):
+    seconds = require_decimal(duration_seconds, "duration_seconds")
+    if seconds < 0:
         raise ValidationFailed("A call duration must be 0 seconds or more.",
                                code="invalid_duration")
     minutes = int(seconds // 60) + (1 if seconds % 60 else 0)
@@ -125,7 +126,7 @@ def _retell_usd(combined_cost_cents: Decimal | None) -> tuple[Decimal, bool]:
     """Retell's cost in USD and whether it was missing (then counted as 0)."""
     if combined_cost_cents is None:
         return _ZERO, True
-    if not (combined_cost_cents.is_finite() and combined_cost_cents >= 0):
+    if require_decimal(combined_cost_cents, "combined_cost_cents") < 0:
         raise ValidationFailed("A Retell cost must be 0 cents or more.", code="invalid_cost")
     return combined_cost_cents / 100, False
 

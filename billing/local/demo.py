@@ -79,7 +79,7 @@ def _run(deps: Deps, parts: dict[str, Any], period: Any, bar: ProgressBar,
     bar.step(f"Syncing Retell usage for {period.label()}")
     synced = sync_usage(deps, period, bar)
     bar.step("Running the monthly auto-invoicing (send mode)")
-    batch = invoice_month(deps, bar)
+    batch = invoice_month(deps, bar, stack)
     bar.step("Customers paying: Stripe webhooks into the app")
     paid = pay_some(deps, parts["stripe"], webhook_secret, stack)
     bar.step("A lost payment webhook and a stray Stripe draft: reconciling with Stripe")

@@ -10,7 +10,7 @@ from typing import Any
 from billing.bootstrap import Deps, use_deps
 from billing.cli.progress import ProgressBar
 from billing.domain.periods import Period
-from billing.local.server import serve_in_thread
+from billing.local.server import local_queues, serve_in_thread
 
 WEBHOOK_PATH = "/api/billing/stripe/webhook"
 
@@ -38,18 +38,23 @@ def sync_usage(deps: Deps, period: Period, bar: ProgressBar) -> Any:
                        default_time_zone=deps.settings.billing_time_zone)
 
 
-def invoice_month(deps: Deps, bar: ProgressBar) -> dict[str, Any]:
-    """The hourly timer's automatic invoicing: last month, send mode, system actor."""
+def invoice_month(deps: Deps, bar: ProgressBar, stack: ExitStack) -> dict[str, Any]:
+    """The hourly timer's automatic invoicing (last month, send mode, system actor): its
+    batch goes on the ``invoice-batches`` queue, run in-process by the app's queue
+    function, and is watched until it has finished."""
+    from billing.cli.invoicing import run_and_watch
     from billing.usecases.auto_invoicing import run_auto_invoicing
-    from billing.usecases.invoicing import batch_view
+    from functions._queues import BATCH_QUEUE
 
-    outcome = run_auto_invoicing(deps)
+    stack.enter_context(use_deps(deps))  # the queue function's get_deps()
+    queues = local_queues()
+    stack.callback(queues.stop)
+    queued: list[str] = []
+    outcome = run_auto_invoicing(deps, enqueue=queued.append)
     if outcome.batch_id is None:
         raise RuntimeError(f"the monthly run did not invoice: {outcome.status}")
-    with deps.db.system_session("demo") as conn:
-        batch = batch_view(conn, outcome.batch_id)
-    bar.update("  invoicing", batch["processed"], batch["total"])
-    return batch
+    return run_and_watch(deps, outcome.batch_id, bar,
+                         start=lambda batch_id: queues.send(BATCH_QUEUE, queued.pop()))
 
 
 def pay_some(deps: Deps, stripe: Any, webhook_secret: str, stack: ExitStack,
@@ -58,6 +63,7 @@ def pay_some(deps: Deps, stripe: Any, webhook_secret: str, stack: ExitStack,
     the app served on loopback, which marks them paid."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no request lines in the summary
     server, _thread = serve_in_thread(0)
+    stack.callback(server.server_close)
     stack.callback(server.shutdown)
     stack.enter_context(use_deps(deps))
     stripe.register_webhook(f"http://127.0.0.1:{server.server_port}{WEBHOOK_PATH}",

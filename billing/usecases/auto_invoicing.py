@@ -1,4 +1,4 @@
-"""Automatic monthly invoicing and the overdue sweep, run by the hourly timer.
+"""Automatic monthly invoicing, run by the hourly timer.
 
 Once the billing day and hour (``auto_invoice_day_of_month``,
 ``auto_invoice_time``) have arrived in the billing time zone, the previous
@@ -12,11 +12,13 @@ Exactly once per customer and month: the month's run row (primary key, taken
 under an advisory lock) is created once, and a lease says which instance works
 on it; beneath that, the per-customer lock and the one-invoice-per-period index
 of invoicing. A run that stopped (crash, Stripe failures) is finished by a later
-hourly run: its failed and pending items are retried with the same idempotency
-keys, never started over.
+hourly run: its failed and pending items are queued again with the same
+idempotency keys, never started over. The batch itself runs in the
+``invoice-batches`` queue function (``batch_runner``), which finishes the run.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,14 +28,13 @@ from billing.adapters.postgres import automation_sql, batches_sql
 from billing.adapters.postgres.audit_sql import record_audit
 from billing.adapters.postgres.sessions import Connection
 from billing.adapters.postgres.settings_sql import load_settings
-from billing.domain.errors import BillingError
-from billing.domain.periods import Period, local_today, previous_month
+from billing.domain.errors import BillingError, Conflict
+from billing.domain.periods import Period, previous_month
 from billing.usecases import invoice_runs
 from billing.usecases.invoicing import GenerateOptions
 
 STARTED = "BILLING_AUTO_INVOICE_STARTED"
 RESUMED = "BILLING_AUTO_INVOICE_RESUMED"
-OVERDUE = "BILLING_INVOICE_OVERDUE"
 ACTOR = invoice_runs.SYSTEM_ACTOR
 #: How long an instance may work on a month before another may take over (the
 #: hourly timer fires every 60 minutes, so a crashed run is finished next hour).
@@ -48,16 +49,13 @@ class AutoInvoiceOutcome:
 
     ``status``: disabled | not_due | waiting_for_usage_sync | done (the month's
     run is finished or out of attempts, or a later month was invoiced) | busy
-    (another instance holds it) | completed | completed_with_errors (this run
-    processed the batch).
+    (another instance or runner holds it) | queued (this run put the month's
+    batch on the queue; the queue function runs it and records how it ended).
     """
 
     status: str
     period: Period | None = None
     batch_id: str | None = None
-    succeeded: int = 0
-    failed: int = 0
-    skipped: int = 0
 
 
 def billing_moment(year: int, month: int, day: int, time_text: str, tz: str) -> datetime:
@@ -81,9 +79,11 @@ def due_period(now: datetime, tz: str, day: int, time_text: str,
     return previous_month(moment.astimezone(ZoneInfo(tz)).date()), moment
 
 
-def run_auto_invoicing(deps: Any, *, usage_ready: bool = True) -> AutoInvoiceOutcome:
-    """Invoice the due month if it is this instance's to do; ``usage_ready`` False
-    (the usage sync just failed) postpones a due month to a later hourly run."""
+def run_auto_invoicing(deps: Any, *, enqueue: Callable[[str], None],
+                       usage_ready: bool = True) -> AutoInvoiceOutcome:
+    """Queue the due month's batch (``enqueue``: the ``invoice-batches`` queue) if it is
+    this instance's to do; ``usage_ready`` False (the usage sync just failed) postpones
+    a due month to a later hourly run."""
     with deps.db.system_session(ACTOR) as conn:
         settings = load_settings(conn)
     if not settings["auto_invoice_enabled"]:
@@ -98,12 +98,13 @@ def run_auto_invoicing(deps: Any, *, usage_ready: bool = True) -> AutoInvoiceOut
         claim = _claim(conn, settings, period, moment, now, usage_ready)
     if claim.batch_id is None:
         return AutoInvoiceOutcome(claim.status, period)
-    return _process(deps, period, claim.batch_id)
+    return _queue(deps, claim.batch_id, period, enqueue, reopen=claim.status == "resumed")
 
 
 @dataclass(frozen=True)
 class _Claim:
-    """``claimed`` with the batch this instance now holds, or why it holds none."""
+    """``claimed`` (a new batch) or ``resumed`` with the batch this instance now holds,
+    or why it holds none."""
 
     status: str
     batch_id: str | None = None
@@ -128,7 +129,7 @@ def _claim(conn: Connection, settings: dict[str, Any], period: Period, moment: d
                  resource_id=claimed["batch_id"], details={
                      "batch_id": claimed["batch_id"], "period_start": period.start,
                      "period_end": period.end, "attempt": claimed["attempts"]})
-    return _Claim("claimed", claimed["batch_id"])
+    return _Claim("resumed", claimed["batch_id"])
 
 
 def _start(conn: Connection, settings: dict[str, Any], period: Period, moment: datetime,
@@ -151,34 +152,22 @@ def _start(conn: Connection, settings: dict[str, Any], period: Period, moment: d
     return batch_id
 
 
-def _process(deps: Any, period: Period, batch_id: str) -> AutoInvoiceOutcome:
-    """Run the batch's pending and failed items, then record how it ended."""
+def _queue(deps: Any, batch_id: str, period: Period, enqueue: Callable[[str], None],
+           *, reopen: bool) -> AutoInvoiceOutcome:
+    """Put the month's batch on the queue (a resumed one is reopened first: its failed
+    and pending items, same idempotency keys); ``busy`` while a runner holds it. Stripe
+    not configured fails here, releasing the month for a later hourly run."""
     try:
-        view = invoice_runs.retry(deps, None, batch_id)
+        deps.payments()
     except BillingError:
         with deps.db.system_session(ACTOR) as conn:
             automation_sql.finish_run(conn, period.start, status=None,
                                       finished_at=deps.clock.now())
         raise
-    with deps.db.system_session(ACTOR) as conn:
-        automation_sql.finish_run(conn, period.start, status=view["status"],
-                                  finished_at=deps.clock.now())
-    return AutoInvoiceOutcome(view["status"], period, batch_id, succeeded=view["succeeded"],
-                              failed=view["failed"], skipped=view["skipped"])
-
-
-def mark_overdue_invoices(deps: Any) -> list[str]:
-    """Sent invoices past their due date (billing time zone) become overdue, audited;
-    returns their ids. A status only moves forward: paid or cancelled ones stay."""
-    with deps.db.system_session("overdue_sweep") as conn:
-        today = local_today(deps.clock.now(), load_settings(conn)["billing_time_zone"])
-        rows = automation_sql.mark_overdue(conn, today)
-        for row in rows:
-            record_audit(conn, actor=None, action=OVERDUE, resource_type="invoice",
-                         resource_id=row["id"], details={
-                             "invoice_id": row["id"], "invoice_number": row["invoice_number"],
-                             "stripe_invoice_id": row["stripe_invoice_id"],
-                             "customer_name": row["customer_name"],
-                             "total_cad": row["total_amount_cad"], "due_date": row["due_date"],
-                             "from_status": "sent", "to_status": "overdue"})
-    return [row["id"] for row in rows]
+    if reopen:
+        try:
+            invoice_runs.request_retry(deps, None, batch_id)
+        except Conflict:
+            return AutoInvoiceOutcome("busy", period, batch_id)
+    enqueue(batch_id)
+    return AutoInvoiceOutcome("queued", period, batch_id)

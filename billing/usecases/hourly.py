@@ -14,13 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from billing.usecases.auto_invoicing import (
-    AutoInvoiceOutcome,
-    mark_overdue_invoices,
-    run_auto_invoicing,
-)
+from billing.usecases.auto_invoicing import AutoInvoiceOutcome, run_auto_invoicing
 from billing.usecases.daily_pass import DailyPass, run_daily_pass
 from billing.usecases.notifications import DrainResult, drain_outbox
+from billing.usecases.overdue import mark_overdue_invoices
 from billing.usecases.steps import run_step
 from billing.usecases.usage_sync import SyncResult, sync_incremental
 
@@ -40,8 +37,9 @@ class HourlyRun:
     failures: dict[str, str] = field(default_factory=dict)
 
 
-def run_hourly(deps: Any) -> HourlyRun:
-    """Run every hourly step with the process dependencies."""
+def run_hourly(deps: Any, *, enqueue: Callable[[str], None]) -> HourlyRun:
+    """Run every hourly step with the process dependencies; a due month's invoice
+    batch goes to ``enqueue`` (the ``invoice-batches`` queue)."""
     run = HourlyRun()
     run.usage = _step(run, "usage_sync", lambda: sync_incremental(
         db=deps.db, source=deps.usage_source, clock=deps.clock,
@@ -49,7 +47,7 @@ def run_hourly(deps: Any) -> HourlyRun:
     usage_ready = run.failures.get("usage_sync") in (None, "retell_not_configured")
     run.overdue = _step(run, "overdue_sweep", lambda: mark_overdue_invoices(deps))
     run.auto_invoice = _step(run, "auto_invoicing", lambda: run_auto_invoicing(
-        deps, usage_ready=usage_ready))
+        deps, enqueue=enqueue, usage_ready=usage_ready))
     run.daily = _step(run, "daily_pass", lambda: run_daily_pass(deps))
     if run.daily and run.daily.failures:
         run.failures["daily_pass"] = next(iter(run.daily.failures.values()))

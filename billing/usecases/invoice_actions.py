@@ -24,7 +24,7 @@ from billing.domain.invoice import ACTIONS, TERMINAL, Status, require_action
 from billing.domain.principal import Principal
 from billing.ports import PaymentGateway, StripeInvoice
 from billing.usecases.invoice_runs import session_for
-from billing.usecases.invoice_saga import Session, idempotency_key, stripe_fields
+from billing.usecases.invoice_saga import Session, idempotency_key, stripe_fields, withdraw
 
 SENT = "BILLING_INVOICE_SENT"
 MARKED_PAID = "BILLING_INVOICE_MARKED_PAID"
@@ -35,6 +35,8 @@ REFRESHED = "BILLING_INVOICE_REFRESHED"
 EMAILED = frozenset({Status.SENT, Status.OVERDUE, Status.PAID})
 #: Actions that need the invoice completely created in Stripe.
 NEEDS_STRIPE = frozenset({"send", "mark_paid", "remind"})
+#: Stripe states in which the invoicing saga may be changing the Stripe invoice.
+SAGA_RUNNING = frozenset({"pending", "in_progress"})
 
 StripeStep = Callable[[PaymentGateway, StripeInvoice, str], StripeInvoice | None]
 
@@ -66,7 +68,9 @@ def refresh_invoice(deps: Any, principal: Principal | None, invoice_id: str) -> 
 
 def cancel_invoice(deps: Any, principal: Principal | None, invoice_id: str) -> dict[str, Any]:
     """Cancel: a Stripe draft is deleted, an open Stripe invoice voided; the usage is
-    released in the same transaction as the status change, so it can be billed again."""
+    released in the same transaction as the status change, so it can be billed again.
+    Refused (409 ``invoice_in_progress``) while its Stripe step is pending or running,
+    or if that step moved on while Stripe was being changed."""
     session = session_for(deps, principal)
     row = begin_action(session, invoice_id, "cancel")
     stripe_invoice, stripe_action = _cancel_in_stripe(deps.payments(), row)
@@ -74,6 +78,8 @@ def cancel_invoice(deps: Any, principal: Principal | None, invoice_id: str) -> d
         moved_on(session, principal, row, stripe_invoice, "cancel")
     with session() as conn:
         current = _locked(conn, invoice_id)
+        if _saga_moved(row, current):
+            raise _in_progress(current)
         released = usage_totals_sql.invoice_usage(conn, invoice_id)["records"]
         if stripe_invoice is None:
             require_action("cancel", Status(current["invoice_status"]))
@@ -156,17 +162,7 @@ def _cancel_in_stripe(payments: PaymentGateway,
     (None once no Stripe invoice exists) and what was done there."""
     if not row["stripe_invoice_id"]:
         return None, _delete_unrecorded_draft(payments, row)
-    try:
-        found = payments.retrieve_invoice(row["stripe_invoice_id"])
-    except NotFound:
-        return None, "not_in_stripe"
-    if found.status == "draft":
-        _delete_draft(payments, found.id)
-        return None, "draft_deleted"
-    if found.status in ("open", "uncollectible"):
-        return payments.void_invoice(
-            found.id, idempotency_key=idempotency_key(row["id"], "void")), "voided"
-    return found, "none"
+    return withdraw(payments, row["stripe_invoice_id"], row["id"])
 
 
 def _delete_unrecorded_draft(payments: PaymentGateway, row: dict[str, Any]) -> str:
@@ -199,6 +195,8 @@ def begin_action(session: Session, invoice_id: str, action: str) -> dict[str, An
     status = Status(row["invoice_status"])
     if action in NEEDS_STRIPE and status not in TERMINAL and not _in_stripe(row):
         raise _not_in_stripe(row)
+    if action == "cancel" and status is not Status.CANCELLED and _saga_running(row):
+        raise _in_progress(row)
     require_action(action, status)
     return row
 
@@ -211,9 +209,28 @@ def _always(row: dict[str, Any]) -> bool:
     return True
 
 
+def _saga_running(row: dict[str, Any]) -> bool:
+    return row["stripe_state"] in SAGA_RUNNING
+
+
+def _saga_moved(before: dict[str, Any], now: dict[str, Any]) -> bool:
+    """The Stripe step started or progressed since ``before`` was read."""
+    return _saga_running(now) or (now["stripe_state"], now["stripe_invoice_id"]) != (
+        before["stripe_state"], before["stripe_invoice_id"])
+
+
+def _in_progress(row: dict[str, Any]) -> InvalidState:
+    return InvalidState(
+        "This invoice is being created in Stripe right now, so it cannot be cancelled yet. "
+        "Wait for its batch to finish (or retry the batch if it stopped), then cancel.",
+        code="invoice_in_progress",
+        extra={"stripe_state": row["stripe_state"], "batch_id": row["batch_id"]})
+
+
 #: What an action needs besides an allowed status.
 _REQUIRES: dict[str, Callable[[dict[str, Any]], bool]] = {
     **dict.fromkeys(NEEDS_STRIPE, _in_stripe),
+    "cancel": lambda row: not _saga_running(row),
     "refresh": lambda row: row["stripe_invoice_id"] is not None,
     "pdf": lambda row: row["stripe_invoice_pdf_url"] is not None,
 }

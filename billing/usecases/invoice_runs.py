@@ -1,6 +1,6 @@
 """Entry points for invoicing, shared by the API, the CLI and the monthly timer:
 build the context (who acts, which transaction, Stripe, FX, time zone), then
-preview, generate or retry."""
+preview, start a batch or queue it again; ``batch_runner`` runs batches."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -10,7 +10,7 @@ from typing import Any
 
 from billing.adapters.postgres import batches_sql
 from billing.adapters.postgres.settings_sql import load_settings
-from billing.domain.errors import NotFound
+from billing.domain.errors import Conflict, NotFound
 from billing.domain.periods import Period, local_today
 from billing.domain.principal import Principal
 from billing.usecases import invoicing, previews
@@ -53,10 +53,13 @@ def load_org(deps: Any, session: Session) -> Org:
     return Org(tz=tz, today=local_today(deps.clock.now(), tz), settings=row)
 
 
-def saga_context(deps: Any, principal: Principal | None, org: Org) -> SagaContext:
-    """The saga's dependencies for this caller."""
+def saga_context(deps: Any, principal: Principal | None, org: Org, *,
+                 actor: Principal | None = None) -> SagaContext:
+    """The saga's dependencies for this caller (sessions as ``principal``; ``actor``,
+    default the principal, is who the audit names)."""
     return SagaContext(payments=deps.payments(), session=session_for(deps, principal),
-                       actor=principal, invoice_note=org.settings["default_invoice_note"],
+                       actor=actor or principal,
+                       invoice_note=org.settings["default_invoice_note"],
                        footer=org.settings["invoice_footer_text"])
 
 
@@ -71,41 +74,34 @@ def run_preview(deps: Any, principal: Principal | None, period_for: Callable[[da
                                 today=org.today)
 
 
-def generate(deps: Any, principal: Principal | None, period: Period, customer_ids: list[str],
-             options: invoicing.GenerateOptions) -> dict[str, Any]:
-    """Start a batch and process it to the end; returns the batch view."""
+def start_generation(deps: Any, principal: Principal | None, period: Period,
+                     customer_ids: list[str], options: invoicing.GenerateOptions
+                     ) -> dict[str, Any]:
+    """Validate and create a queued batch with its items; returns the batch view. The
+    caller puts the batch id on the ``invoice-batches`` queue."""
     session = session_for(deps, principal)
-    org = load_org(deps, session)
-    ctx = saga_context(deps, principal, org)
+    ctx = saga_context(deps, principal, load_org(deps, session))
     batch_id = invoicing.start_batch(ctx, period, customer_ids, options)
     with session() as conn:
-        fx = deps.fx.rate_for(conn, min(period.end, org.today))
-    return invoicing.run_batch(ctx, batch_id, fx, org.tz)
+        return invoicing.batch_view(conn, batch_id)
 
 
-def retry(deps: Any, principal: Principal | None, batch_id: str) -> dict[str, Any]:
-    """Re-run a batch's failed (and interrupted) items with the same idempotency keys."""
-    session = session_for(deps, principal)
-    org = load_org(deps, session)
-    with session() as conn:
+def request_retry(deps: Any, principal: Principal | None, batch_id: str) -> dict[str, Any]:
+    """Queue a batch again for its failed (and interrupted) items, which keep their
+    idempotency keys; 409 ``batch_running`` while a runner is working on it. The
+    caller puts the batch id on the queue."""
+    with session_for(deps, principal)() as conn:
+        batches_sql.lock_batch(conn, batch_id)
         batch = batches_sql.get_batch(conn, batch_id)
         if batch is None:
             raise NotFound("Invoice batch not found.", code="batch_not_found")
+        if batches_sql.runner_busy(batch, deps.clock.now()):
+            raise Conflict("This batch is running; wait for it to finish before retrying.",
+                           code="batch_running",
+                           extra={"batch_id": batch_id})
         batches_sql.reopen_batch(conn, batch_id)
         batches_sql.adopt_unrecorded_invoices(conn, batch_id)
-        fx_row = conn.execute(
-            "select fx_rate, fx_rate_date, fx_source from invoice_records where batch_id = %s"
-            " limit 1", [batch_id]).fetchone()
-        fx = (deps.fx.rate_for(conn, min(batch["period_end"], org.today)) if fx_row is None
-              else _fx(fx_row))
-    return invoicing.run_batch(saga_context(deps, principal, org), batch_id, fx, org.tz,
-                               statuses=("failed", "pending"))
-
-
-def _fx(row: dict[str, Any]) -> Any:
-    from billing.domain.money import FxRate
-
-    return FxRate(row["fx_rate"], row["fx_rate_date"], row["fx_source"])
+        return invoicing.batch_view(conn, batch_id)
 
 
 def get_batch(deps: Any, principal: Principal, batch_id: str) -> dict[str, Any]:

@@ -4,7 +4,9 @@ The invoice row already exists (``stripe_state = pending``) with its usage
 claimed. Each Stripe call carries an idempotency key derived from the invoice
 row id and the step, and each result is recorded before the next step, so a
 failure anywhere leaves a row that a retry resumes without duplicating a
-Stripe object. The Stripe total must equal ours to the cent.
+Stripe object. The Stripe total must equal ours to the cent before the invoice
+is finalized. Cancelling is refused while the saga runs (``invoice_in_progress``),
+and the saga checks for a cancellation before each Stripe state change anyway.
 """
 from __future__ import annotations
 
@@ -16,10 +18,10 @@ from typing import Any
 from billing.adapters.postgres import invoices_sql
 from billing.adapters.postgres.audit_sql import record_audit
 from billing.adapters.postgres.sessions import Connection
-from billing.domain.errors import BillingError, PaymentProviderError
+from billing.domain.errors import BillingError, NotFound, PaymentProviderError
 from billing.domain.invoice import Status, advance, from_stripe
 from billing.domain.principal import Principal
-from billing.ports import PaymentGateway, StripeInvoice
+from billing.ports import NewLine, PaymentGateway, StripeInvoice
 
 Session = Callable[[], AbstractContextManager[Connection]]
 
@@ -40,21 +42,73 @@ def idempotency_key(invoice_id: str, step: str) -> str:
     return f"carexps-invoice-{invoice_id}-{step}"
 
 
+class CancelledMeanwhile(Exception):
+    """The invoice row was cancelled while the saga ran: its Stripe invoice was
+    deleted (draft) or voided (open) and the saga stopped."""
+
+
 def run_saga(ctx: SagaContext, invoice_id: str, mode: str) -> dict[str, Any]:
-    """Create/complete the Stripe invoice for ``mode`` (draft|finalize|send); returns the row."""
+    """Create/complete the Stripe invoice for ``mode`` (draft|finalize|send); returns the row.
+
+    Three Stripe requests for a new invoice: create the draft, add every line in one
+    ``add_lines``, then finalize or send (send finalizes a draft). Before each Stripe
+    state change, and once more before recording, the row is re-read under lock: a
+    row cancelled meanwhile has its Stripe invoice deleted or voided and the saga
+    stops with ``CancelledMeanwhile``.
+    """
     with ctx.session() as conn:
         inv = invoices_sql.get_invoice(conn, invoice_id, for_update=True)
-        invoices_sql.update_invoice(conn, invoice_id, stripe_state="in_progress")
+        if inv is None:
+            raise CancelledMeanwhile(invoice_id)
+        if inv["invoice_status"] != Status.CANCELLED:
+            invoices_sql.update_invoice(conn, invoice_id, stripe_state="in_progress")
     try:
+        _stop_if_cancelled(ctx, inv, None)
         stripe_invoice = _ensure_stripe_invoice(ctx, inv)
+        _stop_if_cancelled(ctx, inv, stripe_invoice.id)
         stripe_invoice = _ensure_lines(ctx, inv, stripe_invoice)
+        _stop_if_cancelled(ctx, inv, stripe_invoice.id)
         stripe_invoice, sent = _advance_stripe(ctx, inv, stripe_invoice, mode)
+        _stop_if_cancelled(ctx, inv, stripe_invoice.id)  # cancelled during the last request
     except BillingError as exc:
         with ctx.session() as conn:
             invoices_sql.update_invoice(conn, invoice_id, stripe_state="failed",
                                         stripe_error=f"{exc.code}: {exc.detail}"[:500])
         raise
     return _record_complete(ctx, inv, stripe_invoice, sent=sent, mode=mode)
+
+
+def _stop_if_cancelled(ctx: SagaContext, inv: dict[str, Any], stripe_id: str | None) -> None:
+    """Re-read the row under lock; if it was cancelled, take back the Stripe invoice
+    made for it (the one given, or the one recorded) and stop."""
+    with ctx.session() as conn:
+        row = invoices_sql.get_invoice(conn, inv["id"], for_update=True)
+    if row["invoice_status"] != Status.CANCELLED:
+        return
+    stripe_id = stripe_id or row["stripe_invoice_id"]
+    if stripe_id:
+        withdraw(ctx.payments, stripe_id, inv["id"])
+    with ctx.session() as conn:
+        invoices_sql.update_invoice(conn, inv["id"], stripe_state="complete", stripe_error=None)
+    raise CancelledMeanwhile(inv["id"])
+
+
+def withdraw(payments: PaymentGateway, stripe_id: str,
+             invoice_id: str) -> tuple[StripeInvoice | None, str]:
+    """Take a Stripe invoice back: delete a draft, void an open or uncollectible one.
+    Returns what Stripe holds now (None once no invoice exists) and what was done:
+    ``draft_deleted``, ``voided``, ``not_in_stripe`` or ``none`` (paid or void)."""
+    try:
+        found = payments.retrieve_invoice(stripe_id)
+        if found.status == "draft":
+            payments.delete_invoice(stripe_id)
+            return None, "draft_deleted"
+    except NotFound:  # deleted already (by an earlier attempt whose answer was lost)
+        return None, "not_in_stripe"
+    if found.status in ("open", "uncollectible"):
+        return payments.void_invoice(
+            stripe_id, idempotency_key=idempotency_key(invoice_id, "void")), "voided"
+    return found, "none"
 
 
 def _ensure_stripe_invoice(ctx: SagaContext, inv: dict[str, Any]) -> StripeInvoice:
@@ -86,15 +140,15 @@ def _expected_cents(inv: dict[str, Any]) -> list[int]:
 
 
 def _ensure_lines(ctx: SagaContext, inv: dict[str, Any], si: StripeInvoice) -> StripeInvoice:
+    """Add all lines in one request (once: the key is per invoice) to a draft that has
+    none yet, then check Stripe's lines and total against ours before going on."""
     expected = _expected_cents(inv)
-    if sorted(si.line_cents) != expected and si.status == "draft":
-        for line in inv["line_items"]:
-            ctx.payments.add_invoice_item(
-                si.id, si.customer_id, int(line["amount_cents"]), line["description"],
-                {"carexps_invoice_id": inv["id"], "line": line["key"]},
-                idempotency_key=idempotency_key(inv["id"], f"line-{line['key']}"),
-            )
-        si = ctx.payments.retrieve_invoice(si.id)
+    if si.status == "draft" and not si.line_cents and expected:
+        si = ctx.payments.add_lines(
+            si.id, [NewLine(int(line["amount_cents"]), line["description"],
+                            {"carexps_invoice_id": inv["id"], "line": line["key"]})
+                    for line in inv["line_items"]],
+            idempotency_key=idempotency_key(inv["id"], "lines"))
     total = sum(expected)
     if sorted(si.line_cents) != expected or si.total_cents != total:
         raise PaymentProviderError(
@@ -108,13 +162,14 @@ def _ensure_lines(ctx: SagaContext, inv: dict[str, Any], si: StripeInvoice) -> S
 
 def _advance_stripe(ctx: SagaContext, inv: dict[str, Any], si: StripeInvoice,
                     mode: str) -> tuple[StripeInvoice, bool]:
+    """Finalize, or send (which finalizes a draft itself): one request either way."""
     sent = inv["sent_at"] is not None
-    if mode in ("finalize", "send") and si.status == "draft":
-        si = ctx.payments.finalize_invoice(si.id,
-                                           idempotency_key=idempotency_key(inv["id"], "finalize"))
-    if mode == "send" and si.status == "open" and not sent:
+    if mode == "send" and si.status in ("draft", "open") and not sent:
         si = ctx.payments.send_invoice(si.id, idempotency_key=idempotency_key(inv["id"], "send"))
         sent = True
+    elif mode in ("finalize", "send") and si.status == "draft":
+        si = ctx.payments.finalize_invoice(si.id,
+                                           idempotency_key=idempotency_key(inv["id"], "finalize"))
     return si, sent
 
 

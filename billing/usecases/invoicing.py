@@ -4,22 +4,23 @@ Per customer: (1) a Stripe customer if needed; (2) one transaction under a
 per-customer advisory lock writes the invoice row with its rates and FX and
 claims the unbilled usage of the period; (3) the Stripe saga. Items run with
 bounded concurrency; each outcome is recorded so progress is visible while the
-batch runs and failed items can be retried.
+batch runs and failed items can be retried. The batch itself is run by
+``batch_runner`` (the queue function), one runner at a time.
 """
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from billing.adapters.postgres import batches_sql, invoices_sql, usage_totals_sql
-from billing.adapters.postgres.audit_sql import record_audit
 from billing.domain.errors import BillingError, Conflict, ValidationFailed
 from billing.domain.money import FxRate, build_invoice_lines
 from billing.domain.periods import Period
-from billing.usecases import notifications, stripe_customers
-from billing.usecases.invoice_saga import SagaContext, run_saga
+from billing.usecases import stripe_customers
+from billing.usecases.invoice_saga import CancelledMeanwhile, SagaContext, run_saga
 
 log = logging.getLogger("billing.invoicing")
 MAX_WORKERS = 4
@@ -71,28 +72,22 @@ def start_batch(ctx: SagaContext, period: Period, customer_ids: list[str],
             created_by=ctx.actor.user_id if ctx.actor else None)
 
 
-def run_batch(ctx: SagaContext, batch_id: str, fx: FxRate, tz: str, *,
-              statuses: tuple[str, ...] = ("pending",)) -> dict[str, Any]:
-    """Process the batch's items in ``statuses`` with bounded concurrency; returns the view."""
+def process_items(ctx: SagaContext, batch_id: str, fx: FxRate, tz: str,
+                  heartbeat: Callable[[], None]) -> None:
+    """Process the batch's pending and failed items with bounded concurrency, calling
+    ``heartbeat`` after each one (the runner renews its lease)."""
     with ctx.session() as conn:
         batch = batches_sql.get_batch(conn, batch_id)
-        items = batches_sql.batch_items(conn, batch_id, statuses)
+        items = batches_sql.batch_items(conn, batch_id, ("pending", "failed"))
     period = Period(batch["period_start"], batch["period_end"])
     options = GenerateOptions(**batch["options"])
+
+    def one(item: dict[str, Any]) -> None:
+        _process_item(ctx, batch_id, item, period, options, fx, tz)
+        heartbeat()
+
     with ThreadPoolExecutor(max_workers=MAX_WORKERS) as pool:
-        list(pool.map(lambda item: _process_item(ctx, batch_id, item, period, options, fx, tz),
-                      items))
-    with ctx.session() as conn:
-        status = batches_sql.finish_batch(conn, batch_id)
-        view = batch_view(conn, batch_id)
-        record_audit(conn, actor=ctx.actor, action="BILLING_INVOICE_BATCH_COMPLETED",
-                     resource_type="invoice_batch", resource_id=batch_id, details={
-                         "batch_id": batch_id, "status": status, "mode": options.mode,
-                         "period_start": period.start, "period_end": period.end,
-                         "processed": view["processed"], "failed": view["failed"],
-                         "skipped": view["skipped"], "total_cad": view["total_cad"]})
-        notifications.queue_batch_summary(conn, view)
-    return view
+        list(pool.map(one, items))
 
 
 def batch_view(conn: Any, batch_id: str) -> dict[str, Any]:
@@ -111,10 +106,10 @@ def _process_item(ctx: SagaContext, batch_id: str, item: dict[str, Any], period:
     try:
         if invoice_id is None:
             invoice_id = _create_invoice_row(ctx, batch_id, customer_id, period, options, fx, tz)
-        elif _is_cancelled(ctx, invoice_id):
-            raise _Skip("cancelled", invoice_id)
         run_saga(ctx, invoice_id, options.mode)
         outcome: dict[str, Any] = {"status": "succeeded", "invoice_id": invoice_id}
+    except CancelledMeanwhile:
+        outcome = {"status": "skipped", "reason": "cancelled", "invoice_id": invoice_id}
     except _Skip as skip:
         outcome = {"status": "skipped", "reason": skip.reason, "invoice_id": skip.invoice_id}
     except BillingError as exc:
@@ -127,13 +122,6 @@ def _process_item(ctx: SagaContext, batch_id: str, item: dict[str, Any], period:
                    "error_message": "An unexpected error occurred; retry the item."}
     with ctx.session() as conn:
         batches_sql.set_item(conn, batch_id, customer_id, **outcome)
-
-
-def _is_cancelled(ctx: SagaContext, invoice_id: str) -> bool:
-    """A retry never resumes an invoice that was cancelled meanwhile."""
-    with ctx.session() as conn:
-        row = invoices_sql.get_invoice(conn, invoice_id)
-    return row is None or row["invoice_status"] == "cancelled"
 
 
 def _stripe_customer_id(ctx: SagaContext, customer: dict[str, Any],

@@ -13,6 +13,8 @@ delivers at least once and in no particular order, so:
   and applied with ``apply_stripe_invoice``: the status only moves forward
   (a late ``invoice.sent`` after ``invoice.paid`` changes nothing), a voided
   invoice becomes cancelled and releases its usage;
+* ``invoice.overdue`` is a hint, not a fact: the invoice becomes overdue only if
+  Stripe shows it open and its due date has passed in the billing time zone;
 * an invoice that is already paid or cancelled needs no reading; an update,
   finalization or sending that our own Stripe saga is still recording is left
   to it; a payment failure is audited and changes no status;
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from billing.adapters.postgres import invoices_sql, webhook_sql
@@ -31,7 +34,7 @@ from billing.adapters.postgres.audit_sql import record_audit
 from billing.adapters.postgres.sessions import Connection
 from billing.adapters.postgres.settings_sql import load_settings
 from billing.domain.errors import BillingError, UpstreamUnavailable, ValidationFailed
-from billing.domain.invoice import TERMINAL, Status, advance
+from billing.domain.invoice import TERMINAL, Status, advance, past_due
 from billing.ports import PaymentGateway, StripeInvoice
 from billing.usecases.invoice_actions import apply_stripe_invoice
 from billing.usecases.notifications import queue_payment_received
@@ -91,7 +94,7 @@ def handle_stripe_webhook(payload: bytes, signature: str | None, *, deps: Any) -
     reads_stripe = row is not None and _skip_reason(kind, row) is None
     current = payments.retrieve_invoice(stripe_id) if reads_stripe else None
     with deps.db.system_session(ACTOR) as conn:
-        return _apply(conn, event, stripe_id, current)
+        return _apply(conn, event, stripe_id, current, deps.clock.now())
 
 
 def _signing_secret(deps: Any) -> str:
@@ -129,7 +132,7 @@ def _skip_reason(kind: str, row: dict[str, Any]) -> str | None:
 
 
 def _apply(conn: Connection, event: dict[str, Any], stripe_id: str,
-           current: StripeInvoice | None) -> WebhookResult:
+           current: StripeInvoice | None, now: datetime) -> WebhookResult:
     """Record the event and apply it to the (locked) invoice, in one transaction."""
     kind = event["type"]
     if not webhook_sql.record_event(conn, event, stripe_invoice_id=stripe_id, outcome="applied"):
@@ -141,7 +144,7 @@ def _apply(conn: Connection, event: dict[str, Any], stripe_id: str,
         webhook_sql.set_outcome(conn, event["id"], outcome="unknown_invoice", invoice_id=None)
         _audit(conn, RECEIVED, event, stripe_id, None, None, reason="unknown_invoice")
         return WebhookResult(event["id"], kind, "unknown_invoice")
-    outcome, updated = _change(conn, kind, row, current)
+    outcome, updated = _change(conn, kind, row, current, now)
     webhook_sql.set_outcome(conn, event["id"], outcome=outcome, invoice_id=row["id"])
     _audit(conn, RECEIVED, event, stripe_id, row, updated, reason=outcome)
     if kind == "invoice.payment_failed":
@@ -153,8 +156,9 @@ def _apply(conn: Connection, event: dict[str, Any], stripe_id: str,
 
 
 def _change(conn: Connection, kind: str, row: dict[str, Any],
-            current: StripeInvoice | None) -> tuple[str, dict[str, Any]]:
-    """Apply what Stripe says now; an overdue open invoice becomes overdue."""
+            current: StripeInvoice | None, now: datetime) -> tuple[str, dict[str, Any]]:
+    """Apply what Stripe says now. ``invoice.overdue`` makes the invoice overdue only
+    if Stripe shows it open with its due date passed in the billing time zone."""
     if current is None:
         reason = _skip_reason(kind, row)
         if reason is None:  # the invoice appeared or changed since Stripe was (not) read
@@ -164,7 +168,9 @@ def _change(conn: Connection, kind: str, row: dict[str, Any],
     updated = apply_stripe_invoice(conn, row, current,
                                    sent=True if kind == "invoice.sent" else None)
     status = Status(updated["invoice_status"])
-    if kind == "invoice.overdue" and advance(status, Status.OVERDUE) is not status:
+    tz = load_settings(conn)["billing_time_zone"]
+    if kind == "invoice.overdue" and advance(status, Status.OVERDUE) is not status \
+            and past_due(current.status, current.due_at, now, tz):
         invoices_sql.update_invoice(conn, row["id"], invoice_status=Status.OVERDUE.value)
         updated = invoices_sql.get_invoice(conn, row["id"])
     return "applied", updated

@@ -200,7 +200,7 @@ resource insights 'Microsoft.Insights/components@2020-02-02' = {
 }
 
 // ---------------------------------------------------------------------------
-// Storage: host state (timer schedule, locks) and the deployment package
+// Storage: host state (timer schedule, locks), the deployment package, queues
 // ---------------------------------------------------------------------------
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
@@ -233,6 +233,25 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   properties: {
     publicAccess: 'None'
   }
+}
+
+// The invoice-batch queue: POST /invoice-batches, retries and the hourly timer
+// write batch ids (queue output binding); the queue function runs each batch.
+// The host moves a message that failed maxDequeueCount (host.json: 5) times
+// to the poison queue, whose function marks the batch failed.
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource invoiceBatchQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: queueService
+  name: 'invoice-batches'
+}
+
+resource invoiceBatchPoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: queueService
+  name: 'invoice-batches-poison'
 }
 
 // ---------------------------------------------------------------------------
@@ -497,6 +516,8 @@ resource appBlobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
+// Queue data: the host's own queues and the invoice-batches queue trigger and
+// output bindings (AzureWebJobsStorage through the app's identity).
 resource appQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: storage
   name: guid(storage.id, functionApp.id, roles.storageQueueDataContributor)

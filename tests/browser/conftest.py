@@ -3,6 +3,7 @@ database, the Stripe stand-in, the `world` organisation with October 2026 usage 
 clock in mid-November), and one Chromium per worker with a fresh context per test."""
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from tests.fixtures.stripe import STANDIN_KEY
 from tests.fixtures.world import FX
 
 expect.set_options(timeout=10_000)
+RUNNING = ("pending", "queued", "running")
 
 
 @pytest.fixture
@@ -68,6 +70,18 @@ class Console:
         response = self.api.post(f"/api/billing/{path}", headers=persona.headers, json=body)
         response.raise_for_status()
         return response.json()
+
+    def generate(self, persona: Persona, customer_ids: list[str], mode: str = "draft") -> dict:
+        """Invoice last month for ``customer_ids`` through the API and wait for the batch
+        (201 finished, or 202 queued and polled until done)."""
+        batch = self.post(persona, "invoice-batches", {
+            "period": {"preset": "previous_month"}, "customer_ids": customer_ids, "mode": mode})
+        deadline = time.monotonic() + 30
+        while batch["status"] in RUNNING and time.monotonic() < deadline:
+            time.sleep(0.1)
+            batch = self.get(persona, f"invoice-batches/{batch['id']}")
+        assert batch["status"] == "completed", batch
+        return batch
 
 
 def _context(browser: Browser, width: int, height: int):

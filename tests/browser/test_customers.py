@@ -54,7 +54,7 @@ def test_add_shows_each_error_by_its_field_then_edit_and_delete(console, admin):
 
 
 def test_the_api_refusing_a_delete_is_shown_with_its_reason(console, admin, world):
-    console.post(admin, "invoice-batches", {"period": {"preset": "previous_month"}, "customer_ids": [world.customers["acme"]], "mode": "draft"})
+    console.generate(admin, [world.customers["acme"]])
     page = console.open(admin, "customers")
     customers_table(page).get_by_role("button", name="Delete Acme Healthcare").click()
     confirm = page.get_by_role("dialog", name="Delete Acme Healthcare?")

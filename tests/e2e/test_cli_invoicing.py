@@ -39,3 +39,9 @@ def test_a_failed_item_makes_the_command_exit_1(world, db_url, stripe_standin):
                        "--no-auto-create-stripe-customers"], db_url, stripe_standin)
     assert out.returncode == 1
     assert "does not have a Stripe ID" in out.stdout
+
+
+def test_a_start_without_an_end_is_refused_not_last_month(world, db_url, stripe_standin):
+    out = run_billing(["preview", "--start", "2026-08-01"], db_url, stripe_standin)
+    assert out.returncode == 1
+    assert "[invalid_date_range]" in out.stderr

@@ -12,7 +12,7 @@ import pytest
 
 from billing.bootstrap import Deps
 from billing.domain.periods import Period
-from billing.usecases import invoice_runs
+from billing.usecases import batch_runner
 from billing.usecases.invoicing import GenerateOptions
 from tests.fixtures.world import add_customer, add_usage, map_agent
 
@@ -37,7 +37,7 @@ def api_deps(world_deps) -> Deps:
 
 def generate(world_deps, world, name: str, mode: str, period: Period = OCTOBER,
              **options) -> str:
-    batch = invoice_runs.generate(world_deps, world.principal, period, [world.customers[name]],
+    batch = batch_runner.generate(world_deps, world.principal, period, [world.customers[name]],
                                   GenerateOptions(mode=mode, **options))
     return batch["items"][0]["invoice_id"]
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fixtures.api import wait_for_batch
+
 PERIOD = {"preset": "custom", "start": "2026-10-01", "end": "2026-10-31"}
 
 
@@ -35,8 +37,9 @@ def test_a_batch_in_each_mode_over_http(api, admin_headers, world, mode, status)
     ids = [world.customers["acme"], world.customers["beta"]]
     resp = api.post("/api/billing/invoice-batches", headers=admin_headers,
                     json={"period": PERIOD, "customer_ids": ids, "mode": mode})
-    assert resp.status_code == 201, resp.text
-    batch = resp.json()
+    assert resp.status_code == 202, resp.text
+    assert resp.headers["Location"] == f"/api/billing/invoice-batches/{resp.json()['id']}"
+    batch = wait_for_batch(api, admin_headers, resp.json()["id"])
     assert (batch["total"], batch["processed"], batch["succeeded"]) == (2, 2, 2)
     assert {item["invoice_status"] for item in batch["items"]} == {status}
     progress = api.get(f"/api/billing/invoice-batches/{batch['id']}", headers=admin_headers)
@@ -48,8 +51,9 @@ def test_a_batch_in_each_mode_over_http(api, admin_headers, world, mode, status)
 
 def test_a_duplicate_batch_is_409_with_the_existing_invoice(api, admin_headers, world):
     body = {"period": PERIOD, "customer_ids": [world.customers["acme"]]}
-    assert api.post("/api/billing/invoice-batches", headers=admin_headers,
-                    json=body).status_code == 201
+    first = api.post("/api/billing/invoice-batches", headers=admin_headers, json=body)
+    assert first.status_code == 202
+    wait_for_batch(api, admin_headers, first.json()["id"])
     resp = api.post("/api/billing/invoice-batches", headers=admin_headers, json=body)
     assert resp.status_code == 409
     problem = resp.json()
@@ -75,15 +79,17 @@ def test_end_before_start_is_422(api, admin_headers):
 
 def test_failed_items_are_retried_over_http(api, admin_headers, world, stripe_standin):
     stripe_standin.inject_fault("server_error", times=6, path=r"^/v1/invoices$", method="POST")
-    batch = api.post("/api/billing/invoice-batches", headers=admin_headers, json={
-        "period": PERIOD, "customer_ids": [world.customers["beta"]], "mode": "send"}).json()
+    batch = wait_for_batch(api, admin_headers, api.post(
+        "/api/billing/invoice-batches", headers=admin_headers, json={
+            "period": PERIOD, "customer_ids": [world.customers["beta"]], "mode": "send"}
+    ).json()["id"])
     assert batch["failed"] == 1
     assert batch["items"][0]["error_code"] == "stripe_api_error"
     stripe_standin.clear_faults()
     retried = api.post(f"/api/billing/invoice-batches/{batch['id']}/retry",
                        headers=admin_headers)
-    assert retried.status_code == 200
-    assert retried.json()["succeeded"] == 1
+    assert retried.status_code == 202
+    assert wait_for_batch(api, admin_headers, batch["id"])["succeeded"] == 1
 
 
 def test_unknown_batch_is_404(api, admin_headers):

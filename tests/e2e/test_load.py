@@ -15,7 +15,7 @@ from billing.adapters.clock import SystemClock
 from billing.bootstrap import Deps
 from billing.domain.periods import Period
 from billing.domain.usage import ms_from_utc
-from billing.usecases import invoice_runs
+from billing.usecases import batch_runner
 from billing.usecases.invoicing import GenerateOptions
 from tests.fixtures.auth import auth_settings
 from tests.fixtures.webhooks import STRIPE_SECRET
@@ -46,7 +46,7 @@ def invoiced(api_deps, world, admin_conn, stripe_standin, stripe_hook) -> list[s
         add_usage(admin_conn, f"agent_load_{n}", datetime(2026, 10, 10 + n % 15, 15, tzinfo=UTC),
                   segments=3 + n, twilio_usd="0.0249", retell_cents="3.5")
         world.customers[f"load{n}"] = customer
-    batch = invoice_runs.generate(api_deps, world.principal, OCTOBER,
+    batch = batch_runner.generate(api_deps, world.principal, OCTOBER,
                                   list(world.customers.values()), GenerateOptions(mode="send"))
     stripe_ids = [i["stripe_invoice_id"] for i in batch["items"] if i.get("stripe_invoice_id")]
     for stripe_id in stripe_ids:

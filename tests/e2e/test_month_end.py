@@ -10,12 +10,11 @@ import pytest
 
 from billing.adapters.clock import ManualClock
 from billing.bootstrap import Deps
-from billing.usecases.hourly import run_hourly
 from tests.fixtures.auth import auth_settings
 from tests.fixtures.db import follow_clock
 from tests.fixtures.smtp import body_of
 from tests.fixtures.stripe import STANDIN_KEY
-from tests.fixtures.world import FX
+from tests.fixtures.world import FX, batch_status, hourly_with_queue
 
 WEBHOOK_SECRET = "whsec_MonthEndSigningSecret"
 EMAIL = "billing@carexps.test"
@@ -64,12 +63,13 @@ def invoices(conn) -> dict[str, tuple]:
 
 
 def test_simulated_month_end(configured, api_deps, admin_conn, stripe_standin, smtp_server):
-    before = run_hourly(_at(api_deps, TIMER - timedelta(hours=1)))
+    before = hourly_with_queue(_at(api_deps, TIMER - timedelta(hours=1)))
     assert before.auto_invoice.status == "not_due" and not before.failures
 
-    run = run_hourly(_at(api_deps, TIMER))
+    run = hourly_with_queue(_at(api_deps, TIMER))
     assert not run.failures, run.failures
-    assert (run.auto_invoice.status, run.auto_invoice.succeeded) == ("completed", 2)
+    assert run.auto_invoice.status == "queued"
+    assert batch_status(admin_conn, run.auto_invoice.batch_id) == ("completed", 2, 0)
     stripe_standin.deliveries()  # every webhook the invoicing caused has been answered
     billed = invoices(admin_conn)
     assert set(billed) == {"Acme Healthcare", "Beta Medical"}
@@ -86,14 +86,14 @@ def test_simulated_month_end(configured, api_deps, admin_conn, stripe_standin, s
     assert {status for status, *_ in paid.values()} == {"paid"}
     assert all(paid_at is not None for *_, paid_at in paid.values())
 
-    later = run_hourly(_at(api_deps, TIMER + timedelta(hours=1)))
+    later = hourly_with_queue(_at(api_deps, TIMER + timedelta(hours=1)))
     assert later.auto_invoice.status == "done" and later.notifications.sent == 2
     payments = {m["Subject"]: body_of(m) for m in smtp_server.received[1:]}
     for name, (_, number, _, _) in billed.items():
         body = payments[f"CareXPS billing: payment received for invoice {number}"]
         assert f"Customer: {name}" in body
 
-    assert run_hourly(_at(api_deps, TIMER + timedelta(days=1))).auto_invoice.status == "done"
+    assert hourly_with_queue(_at(api_deps, TIMER + timedelta(days=1))).auto_invoice.status == "done"
     assert len(invoices(admin_conn)) == 2 and len(smtp_server.received) == 3
     assert len(stripe_standin.requests("POST", r"^/v1/invoices$")) == 2
 

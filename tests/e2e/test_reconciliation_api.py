@@ -12,7 +12,7 @@ import pytest
 
 from billing.bootstrap import Deps
 from billing.domain.periods import Period
-from billing.usecases import invoice_runs
+from billing.usecases import batch_runner
 from billing.usecases.invoicing import GenerateOptions
 from tests.e2e.test_cli_invoicing import run_billing
 
@@ -28,7 +28,7 @@ def api_deps(world_deps) -> Deps:
 @pytest.fixture
 def paid_in_stripe_only(world, world_deps, stripe_standin) -> str:
     """Beta's October invoice, sent, then paid with the webhook missed; our id."""
-    batch = invoice_runs.generate(world_deps, world.principal, OCTOBER,
+    batch = batch_runner.generate(world_deps, world.principal, OCTOBER,
                                   [world.customers["beta"]], GenerateOptions(mode="send"))
     item = batch["items"][0]
     stripe_standin.mark_paid(item["stripe_invoice_id"], webhook=False)

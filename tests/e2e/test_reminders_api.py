@@ -8,7 +8,7 @@ import pytest
 
 from billing.bootstrap import Deps
 from billing.domain.periods import Period
-from billing.usecases import invoice_runs
+from billing.usecases import batch_runner
 from billing.usecases.invoicing import GenerateOptions
 
 SETTINGS = "/api/billing/settings"
@@ -21,7 +21,7 @@ def api_deps(world_deps) -> Deps:
 
 
 def generate(world_deps, world, name: str, mode: str) -> dict:
-    batch = invoice_runs.generate(world_deps, world.principal, OCTOBER, [world.customers[name]],
+    batch = batch_runner.generate(world_deps, world.principal, OCTOBER, [world.customers[name]],
                                   GenerateOptions(mode=mode))
     return batch["items"][0]
 

@@ -10,7 +10,7 @@ from hypothesis import given
 
 from billing.bootstrap import Deps
 from billing.domain.periods import Period
-from billing.usecases import invoice_runs
+from billing.usecases import batch_runner
 from billing.usecases.invoicing import GenerateOptions
 from tests.e2e.fuzzing import FUZZ, bodies, check
 from tests.fixtures.auth import auth_settings
@@ -29,7 +29,7 @@ def stripe_events(api_deps, world, stripe_standin, stripe_gateway) -> list[dict]
     october = Period(date(2026, 10, 1), date(2026, 10, 31))
     stripe_ids = []
     for name in ("acme", "beta"):
-        batch = invoice_runs.generate(api_deps, world.principal, october,
+        batch = batch_runner.generate(api_deps, world.principal, october,
                                       [world.customers[name]], GenerateOptions(mode="send"))
         stripe_ids.append(batch["items"][0]["stripe_invoice_id"])
     stripe_standin.mark_paid(stripe_ids[0])

@@ -11,11 +11,16 @@ import pytest
 
 from billing.domain.errors import PaymentProviderError
 from billing.domain.periods import Period
-from billing.usecases import invoice_runs
+from billing.usecases import batch_runner
 from billing.usecases.auto_invoicing import LEASE, run_auto_invoicing
-from billing.usecases.hourly import run_hourly
 from billing.usecases.invoicing import GenerateOptions
-from tests.fixtures.world import add_customer, add_usage, map_agent
+from tests.fixtures.world import (
+    add_customer,
+    add_usage,
+    batch_status,
+    hourly_with_queue,
+    map_agent,
+)
 
 TORONTO = ZoneInfo("America/Toronto")
 OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31))
@@ -36,9 +41,9 @@ def enable_automation(conn, *, day: int = 1, time: str = "06:00", send: bool = T
 
 
 def hourly_at(deps, moment: datetime):
-    """Set the clock and run the hourly timer's work."""
+    """Set the clock and run the hourly timer's work (and the queue function's)."""
     deps.clock.set(moment)
-    return run_hourly(deps)
+    return hourly_with_queue(deps)
 
 
 def invoices_per_customer(conn) -> dict[str, int]:
@@ -79,8 +84,9 @@ def test_the_billing_hour_invoices_the_previous_month_for_auto_customers_only(
     admin_conn.execute("update billing_customers set auto_invoice_enabled = false where id = %s",
                        [auto.customers["quiet"]])
     run = hourly_at(world_deps, BILLING_MOMENT)
-    assert run.auto_invoice.status == "completed", run.failures
+    assert run.auto_invoice.status == "queued", run.failures
     assert run.auto_invoice.period == OCTOBER
+    assert batch_status(admin_conn, run.auto_invoice.batch_id)[0] == "completed"
     assert invoices_per_customer(admin_conn) == {auto.customers["acme"]: 1,
                                                  auto.customers["beta"]: 1}
     rows = admin_conn.execute("select invoice_status, due_in_days, stripe_state, created_by"
@@ -111,10 +117,10 @@ def test_the_run_is_audited_as_the_system(auto, world_deps, admin_conn):
 
 
 def test_a_customer_invoiced_by_hand_is_not_invoiced_again(auto, world_deps, admin_conn):
-    invoice_runs.generate(world_deps, auto.principal, OCTOBER, [auto.customers["acme"]],
+    batch_runner.generate(world_deps, auto.principal, OCTOBER, [auto.customers["acme"]],
                           GenerateOptions(mode="draft"))
     run = hourly_at(world_deps, BILLING_MOMENT)
-    assert run.auto_invoice.status == "completed"
+    assert batch_status(admin_conn, run.auto_invoice.batch_id)[0] == "completed"
     assert invoices_per_customer(admin_conn) == {auto.customers["acme"]: 1,
                                                  auto.customers["beta"]: 1}
 
@@ -132,19 +138,21 @@ def test_later_hours_of_the_month_do_nothing(auto, world_deps, admin_conn, strip
 def test_instances_firing_together_invoice_each_customer_once(
         auto, many, world_deps, admin_conn, stripe_gateway):
     world_deps.clock.set(BILLING_MOMENT)
-    barrier, outcomes = threading.Barrier(4), []
+    barrier, outcomes, queued = threading.Barrier(4), [], []
 
     def instance():
         barrier.wait()
-        outcomes.append(run_auto_invoicing(world_deps).status)
+        outcomes.append(run_auto_invoicing(world_deps, enqueue=queued.append).status)
 
     threads = [threading.Thread(target=instance) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(60)
-    assert len(outcomes) == 4 and outcomes.count("completed") == 1
-    assert set(outcomes) <= {"completed", "busy", "done"}
+    assert len(outcomes) == 4 and outcomes.count("queued") == 1
+    assert set(outcomes) <= {"queued", "busy", "done"}
+    [batch_id] = queued
+    batch_runner.process_batch(world_deps, batch_id)
     counts = invoices_per_customer(admin_conn)
     assert len(counts) == 10 and set(counts.values()) == {1}
     for customer_id in many:
@@ -179,12 +187,12 @@ def test_stripe_failing_for_later_customers_is_finished_by_the_next_hourly_run(
     faulty = FaultAfter(stripe_gateway, stripe_standin, k=3)
     world_deps.payments_factory = lambda: faulty
     first = hourly_at(world_deps, BILLING_MOMENT).auto_invoice
-    assert first.status == "completed_with_errors" and first.failed >= 1
-    assert first.succeeded >= 3
+    status, succeeded, failed = batch_status(admin_conn, first.batch_id)
+    assert status == "completed_with_errors" and failed >= 1 and succeeded >= 3
     stripe_standin.clear_faults()
     second = hourly_at(world_deps, BILLING_MOMENT + timedelta(hours=1)).auto_invoice
-    assert second.status == "completed" and second.failed == 0
-    assert second.batch_id == first.batch_id
+    assert second.status == "queued" and second.batch_id == first.batch_id
+    assert batch_status(admin_conn, first.batch_id)[:3:2] == ("completed", 0)
     counts = invoices_per_customer(admin_conn)
     assert len(counts) == 10 and set(counts.values()) == {1}
     for customer_id in many:
@@ -228,7 +236,8 @@ def test_a_crash_mid_batch_is_finished_after_the_lease_without_duplicates(
     busy = hourly_at(world_deps, BILLING_MOMENT + LEASE - timedelta(minutes=1)).auto_invoice
     assert busy.status == "busy"
     finished = hourly_at(world_deps, BILLING_MOMENT + LEASE).auto_invoice
-    assert finished.status == "completed", finished
+    assert finished.status == "queued", finished
+    assert batch_status(admin_conn, finished.batch_id)[0] == "completed"
     counts = invoices_per_customer(admin_conn)
     assert len(counts) == 10 and set(counts.values()) == {1}
     for customer_id in many:
@@ -261,26 +270,54 @@ def test_stripe_not_configured_releases_the_month_for_a_later_run(auto, world_de
     assert run.failures["auto_invoicing"] == "stripe_not_configured"
     world_deps.payments_factory = lambda: stripe_gateway
     assert hourly_at(world_deps, BILLING_MOMENT + timedelta(minutes=5)
-                     ).auto_invoice.status == "completed"
+                     ).auto_invoice.status == "queued"
 
 
-def test_sent_invoices_past_their_due_date_become_overdue_once(auto, world_deps, admin_conn):
-    hourly_at(world_deps, BILLING_MOMENT)
+def stripe_due_day(gateway, conn, customer_id) -> date:
+    """Stripe's due date of the customer's invoice, as a Toronto calendar day."""
+    stripe_id = conn.execute("select stripe_invoice_id from invoice_records"
+                             " where billing_customer_id = %s", [customer_id]).fetchone()[0]
+    return gateway.retrieve_invoice(stripe_id).due_at.astimezone(TORONTO).date()
+
+
+def october_invoiced_then_automation_off(deps, conn) -> None:
+    """October invoiced by the hourly run; no later month (Stripe's clock is real time)."""
+    hourly_at(deps, BILLING_MOMENT)
+    conn.execute("update billing_settings set auto_invoice_enabled = false")
+
+
+def test_sent_invoices_past_stripes_due_date_become_overdue_once(auto, world_deps, admin_conn,
+                                                                 stripe_gateway):
+    october_invoiced_then_automation_off(world_deps, admin_conn)
     acme, beta = auto.customers["acme"], auto.customers["beta"]
-    admin_conn.execute("update invoice_records set due_date = '2026-11-20'")
-    admin_conn.execute("update invoice_records set invoice_status = 'paid'"
-                       " where billing_customer_id = %s", [beta])
-    on_due_day = hourly_at(world_deps, datetime(2026, 11, 20, 23, 30, tzinfo=TORONTO))
+    due = stripe_due_day(stripe_gateway, admin_conn, acme)
+    paid = admin_conn.execute("select stripe_invoice_id from invoice_records"
+                              " where billing_customer_id = %s", [beta]).fetchone()[0]
+    stripe_gateway.pay_out_of_band(paid, idempotency_key="paid-by-cheque")
+    on_due_day = hourly_at(world_deps, datetime.combine(due, datetime.max.time(), TORONTO))
     assert on_due_day.overdue == []
-    run = hourly_at(world_deps, datetime(2026, 11, 21, 0, 5, tzinfo=TORONTO))
-    [overdue_id] = run.overdue
+    day_after = datetime.combine(due + timedelta(days=1), datetime.min.time(), TORONTO)
+    run = hourly_at(world_deps, day_after + timedelta(minutes=5))
     status = dict(admin_conn.execute("select billing_customer_id::text, invoice_status"
                                      " from invoice_records").fetchall())
-    assert status == {acme: "overdue", beta: "paid"}
-    assert hourly_at(world_deps, datetime(2026, 11, 22, tzinfo=TORONTO)).overdue == []
+    [overdue_id] = run.overdue
+    assert status == {acme: "overdue", beta: "paid"}  # Stripe's payment wins over overdue
+    assert hourly_at(world_deps, day_after + timedelta(days=1)).overdue == []
     actor, details = admin_conn.execute(
         "select actor_type, details from billing_audit_log where action ="
         " 'BILLING_INVOICE_OVERDUE'").fetchone()
     assert actor == "system"
     assert (details["invoice_id"], details["from_status"], details["to_status"],
             details["customer_name"]) == (overdue_id, "sent", "overdue", "Acme Healthcare")
+
+
+def test_our_recorded_due_date_alone_never_makes_an_invoice_overdue(auto, world_deps,
+                                                                    admin_conn, stripe_gateway):
+    october_invoiced_then_automation_off(world_deps, admin_conn)
+    due = stripe_due_day(stripe_gateway, admin_conn, auto.customers["acme"])
+    admin_conn.execute("update invoice_records set due_date = %s", [due - timedelta(days=20)])
+    run = hourly_at(world_deps, datetime.combine(due - timedelta(days=10), datetime.min.time(),
+                                                 TORONTO))
+    assert run.overdue == [] and "overdue_sweep" not in run.failures
+    assert {s for (s,) in admin_conn.execute("select invoice_status from invoice_records")} \
+        == {"sent"}

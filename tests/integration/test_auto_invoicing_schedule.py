@@ -68,7 +68,7 @@ def test_across_the_fall_back_night_the_month_is_invoiced_once(auto_world, world
     admin_conn.execute("update billing_settings set auto_invoice_time = '01:00'")
     first_pass, second_pass = (datetime(2026, 11, 1, h, 5, tzinfo=UTC) for h in (5, 6))
     assert hourly_at(world_deps, first_pass - timedelta(hours=1)).auto_invoice.status == "not_due"
-    assert hourly_at(world_deps, first_pass).auto_invoice.status == "completed"
+    assert hourly_at(world_deps, first_pass).auto_invoice.status == "queued"
     assert hourly_at(world_deps, second_pass).auto_invoice.status == "done"
     assert admin_conn.execute("select count(*) from invoice_records").fetchone()[0] == 2
 
@@ -82,7 +82,7 @@ def test_across_the_spring_forward_night_the_skipped_hour_still_bills(auto_world
     outcomes = [hourly_at(world_deps, datetime(2027, 3, 14, h, 5, tzinfo=UTC)).auto_invoice
                 for h in (5, 6, 7, 8)]
     assert [o.period.start for o in outcomes] == [date(2027, 1, 1)] * 2 + [date(2027, 2, 1)] * 2
-    assert [o.status for o in outcomes[2:]] == ["completed", "done"]
+    assert [o.status for o in outcomes[2:]] == ["queued", "done"]
     assert admin_conn.execute("select count(*) from billing_auto_invoice_runs"
                               " where period_start = '2027-02-01'").fetchone()[0] == 1
 
@@ -91,7 +91,7 @@ def test_a_missed_billing_day_is_caught_up_once(auto_world, world_deps, admin_co
     # The app was down from Oct 31 to Nov 3: the first hourly run after that invoices.
     hourly_at(world_deps, datetime(2026, 10, 31, 12, tzinfo=UTC))
     caught_up = hourly_at(world_deps, datetime(2026, 11, 3, 14, 5, tzinfo=UTC)).auto_invoice
-    assert (caught_up.status, caught_up.period) == ("completed", OCTOBER)
+    assert (caught_up.status, caught_up.period) == ("queued", OCTOBER)
     for hours in (1, 2, 30):
         later = datetime(2026, 11, 3, 14, 5, tzinfo=UTC) + timedelta(hours=hours)
         assert hourly_at(world_deps, later).auto_invoice.status == "done"

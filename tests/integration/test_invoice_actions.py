@@ -12,8 +12,8 @@ import pytest
 from billing.adapters.postgres import invoices_sql
 from billing.domain.errors import BillingError, InvalidState, NotFound, UpstreamUnavailable
 from billing.domain.periods import Period
+from billing.usecases import batch_runner
 from billing.usecases import invoice_actions as actions
-from billing.usecases import invoice_runs
 from billing.usecases.invoice_saga import idempotency_key
 from billing.usecases.invoicing import GenerateOptions
 
@@ -22,7 +22,7 @@ FAULTS_BEFORE_HANDLING = ("rate_limit", "server_error", "drop", "delay")
 
 
 def new_invoice(world_deps, world, mode: str = "draft", name: str = "acme") -> str:
-    batch = invoice_runs.generate(world_deps, world.principal, OCTOBER,
+    batch = batch_runner.generate(world_deps, world.principal, OCTOBER,
                                   [world.customers[name]], GenerateOptions(mode=mode))
     return batch["items"][0]["invoice_id"]
 
@@ -182,8 +182,8 @@ def test_a_refused_transition_is_invalid_invoice_state_and_changes_nothing(
 
 def test_an_invoice_whose_saga_failed_cannot_be_sent_or_paid_but_can_be_cancelled(
         world, world_deps, stripe_gateway, stripe_standin, admin_conn):
-    stripe_standin.inject_fault("server_error", path=r"^/v1/invoiceitems$", times=3)
-    batch = invoice_runs.generate(world_deps, world.principal, OCTOBER,
+    stripe_standin.inject_fault("server_error", path=r"/add_lines$", times=3)
+    batch = batch_runner.generate(world_deps, world.principal, OCTOBER,
                                   [world.customers["acme"]], GenerateOptions(mode="send"))
     invoice_id = batch["items"][0]["invoice_id"]
     assert row(admin_conn, invoice_id)["stripe_state"] == "failed"

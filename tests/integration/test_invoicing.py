@@ -10,7 +10,7 @@ import pytest
 
 from billing.domain.errors import Conflict, ValidationFailed
 from billing.domain.periods import Period
-from billing.usecases import invoice_runs
+from billing.usecases import batch_runner
 from billing.usecases.invoicing import GenerateOptions
 from tests.fixtures.world import FX, add_usage
 
@@ -38,7 +38,7 @@ def october_rows(world, agent: str) -> list[dict]:
 
 def generate(world_deps, world, names, **options):
     ids = [world.customers[n] for n in names]
-    return invoice_runs.generate(world_deps, world.principal, OCTOBER, ids,
+    return batch_runner.generate(world_deps, world.principal, OCTOBER, ids,
                                  GenerateOptions(**options))
 
 
@@ -171,5 +171,5 @@ def test_two_concurrent_batches_for_the_same_customer_make_one_invoice(
 
 def test_no_customers_is_a_validation_error(world, world_deps):
     with pytest.raises(ValidationFailed) as info:
-        invoice_runs.generate(world_deps, world.principal, OCTOBER, [], GenerateOptions())
+        batch_runner.generate(world_deps, world.principal, OCTOBER, [], GenerateOptions())
     assert info.value.code == "no_customers_selected"

@@ -10,7 +10,7 @@ import pytest
 from billing.adapters.mailer import MailNotSent, SmtpMailer
 from billing.bootstrap import Deps
 from billing.domain.periods import Period
-from billing.usecases import invoice_runs, notifications
+from billing.usecases import batch_runner, notifications
 from billing.usecases.invoicing import GenerateOptions
 from tests.fixtures.auth import auth_settings
 from tests.fixtures.smtp import SENDER, body_of
@@ -148,15 +148,15 @@ def test_without_smtp_messages_wait_in_the_outbox(deps, admin_conn):
     assert outbox(admin_conn)[0][:2] == ("pending", 0)
 
 
-def test_a_finished_batch_sends_its_summary_with_counts_total_and_failures(
+def test_a_finished_batch_sends_its_summary_at_once_with_counts_total_and_failures(
         deps, world, stripe_gateway, smtp_server, admin_conn):
     linked = stripe_gateway.create_customer("Acme Healthcare", None, None, None, {},
                                             idempotency_key="test-acme-customer")
     admin_conn.execute("update billing_customers set stripe_customer_id = %s where id = %s",
                        [linked.id, world.customers["acme"]])
-    batch = invoice_runs.generate(deps, world.principal, OCTOBER, list(world.customers.values()),
+    batch = batch_runner.generate(deps, world.principal, OCTOBER, list(world.customers.values()),
                                   GenerateOptions(mode="draft", auto_create_stripe_customers=False))
-    assert notifications.drain_outbox(deps).sent == 1
+    assert notifications.drain_outbox(deps).sent == 0  # the batch runner sent it as it ended
     [message] = smtp_server.received
     assert message["Subject"] == ("CareXPS billing: 1 invoice(s) generated for 2026-10-01 to "
                                   "2026-10-31")
@@ -170,6 +170,6 @@ def test_a_finished_batch_sends_its_summary_with_counts_total_and_failures(
 
 def test_no_summary_when_switched_off(deps, world, admin_conn):
     admin_conn.execute("update billing_settings set notify_on_invoice_generated = false")
-    invoice_runs.generate(deps, world.principal, OCTOBER, [world.customers["beta"]],
+    batch_runner.generate(deps, world.principal, OCTOBER, [world.customers["beta"]],
                           GenerateOptions(mode="draft"))
     assert outbox(admin_conn) == []

@@ -10,7 +10,7 @@ import pytest
 
 from billing.domain.errors import PaymentProviderError
 from billing.domain.periods import Period
-from billing.usecases import invoice_runs
+from billing.usecases import batch_runner
 from billing.usecases.invoicing import GenerateOptions
 from billing.usecases.reconciliation import ReconcileOptions, reconcile
 
@@ -20,7 +20,7 @@ REPAIR = ReconcileOptions(repair=True)
 
 def invoice(deps, world, name: str, mode: str = "send") -> tuple[str, str]:
     """Generate the customer's October invoice; (our id, Stripe's id)."""
-    batch = invoice_runs.generate(deps, world.principal, OCTOBER, [world.customers[name]],
+    batch = batch_runner.generate(deps, world.principal, OCTOBER, [world.customers[name]],
                                   GenerateOptions(mode=mode))
     item = batch["items"][0]
     return item["invoice_id"], item["stripe_invoice_id"]

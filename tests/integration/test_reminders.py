@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 
 from billing.adapters.mailer import SmtpMailer
 from billing.domain.periods import Period
-from billing.usecases import invoice_runs
+from billing.usecases import batch_runner
 from billing.usecases.daily_pass import run_daily_pass
-from billing.usecases.hourly import run_hourly
 from billing.usecases.invoicing import GenerateOptions
 from billing.usecases.reminders import send_due_reminders
 from tests.fixtures.smtp import SENDER, body_of
+from tests.fixtures.world import hourly_with_queue
 
 TORONTO = ZoneInfo("America/Toronto")
 OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31))
@@ -25,7 +25,7 @@ OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31))
 def sent_invoice(deps, world, name: str, conn, due: date, standin) -> tuple[str, str]:
     """The customer's October invoice, sent, due on ``due`` here and in Stripe (the
     stand-in's own clock is real time); (our id, Stripe's id)."""
-    batch = invoice_runs.generate(deps, world.principal, OCTOBER, [world.customers[name]],
+    batch = batch_runner.generate(deps, world.principal, OCTOBER, [world.customers[name]],
                                   GenerateOptions(mode="send"))
     item = batch["items"][0]
     noon = datetime(due.year, due.month, due.day, 12, tzinfo=UTC)
@@ -159,7 +159,7 @@ def test_the_hourly_run_does_the_daily_pass_once_and_mails_the_summary(
 
 def run_hourly_at(deps, moment: datetime):
     deps.clock.set(moment.astimezone(UTC))
-    return run_hourly(deps)
+    return hourly_with_queue(deps)
 
 
 def test_instances_firing_together_run_the_days_pass_once(world_deps, world, admin_conn):

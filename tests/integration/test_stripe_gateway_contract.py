@@ -12,7 +12,7 @@ import pytest
 
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.domain.errors import NotFound, PaymentProviderError
-from billing.ports import PaymentGateway, StripeCustomer, StripeInvoice
+from billing.ports import NewLine, PaymentGateway, StripeCustomer, StripeInvoice
 
 NUMBER = re.compile(r"^[A-Z0-9]{3,12}-\d{4,}$")
 
@@ -30,9 +30,10 @@ def draft(gateway: StripeGateway, idem, amounts: tuple[int, ...], days: int = 30
         owner.id, days_until_due=days, description="CareXPS usage", footer="Thank you",
         metadata={"invoice_record_id": "r-1"}, idempotency_key=idem("invoice"),
     )
-    for n, cents in enumerate(amounts):
-        gateway.add_invoice_item(invoice.id, owner.id, cents, f"Line {n}", {"category": f"c{n}"},
-                                 idempotency_key=idem(f"item-{n}"))
+    if amounts:
+        gateway.add_lines(invoice.id, [NewLine(cents, f"Line {n}", {"category": f"c{n}"})
+                                       for n, cents in enumerate(amounts)],
+                          idempotency_key=idem("lines"))
     return gateway.retrieve_invoice(invoice.id)
 
 
@@ -108,8 +109,8 @@ def test_items_cannot_be_added_once_finalized(contract_gateway, idem):
     invoice = draft(contract_gateway, idem, (100,))
     contract_gateway.finalize_invoice(invoice.id, idempotency_key=idem("finalize"))
     with pytest.raises(PaymentProviderError) as refused:
-        contract_gateway.add_invoice_item(invoice.id, invoice.customer_id, 5, "late", {},
-                                          idempotency_key=idem("late-item"))
+        contract_gateway.add_lines(invoice.id, [NewLine(5, "late")],
+                                   idempotency_key=idem("late-lines"))
     assert refused.value.code == "stripe_invalid_request"
 
 

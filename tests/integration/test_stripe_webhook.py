@@ -8,14 +8,15 @@ import copy
 import json
 import logging
 import time
-from datetime import date
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from billing.adapters.secrets import encrypt
 from billing.bootstrap import Deps
 from billing.domain.periods import Period
-from billing.usecases import invoice_runs
+from billing.usecases import batch_runner
 from billing.usecases.invoicing import GenerateOptions
 from standins.stripe_webhooks import sign
 from tests.fixtures.auth import auth_settings
@@ -48,7 +49,7 @@ def hooked(api, api_deps, admin_conn, stripe_standin, world):
 
 def invoice(deps, world, name: str, mode: str) -> tuple[str, str]:
     """Generate the customer's October invoice; (our id, Stripe's id)."""
-    batch = invoice_runs.generate(deps, world.principal, OCTOBER, [world.customers[name]],
+    batch = batch_runner.generate(deps, world.principal, OCTOBER, [world.customers[name]],
                                   GenerateOptions(mode=mode))
     item = batch["items"][0]
     return item["invoice_id"], item["stripe_invoice_id"]
@@ -195,15 +196,38 @@ def test_a_stale_event_is_applied_as_stripe_stands_now(hooked, api_deps, stripe_
 
 
 def test_overdue_and_uncollectible_make_an_open_invoice_overdue(
-        hooked, api_deps, stripe_standin, stripe_sdk, admin_conn):
+        hooked, api_deps, stripe_standin, stripe_sdk, stripe_gateway, admin_conn):
     first, first_stripe = invoice(api_deps, hooked, "beta", "send")
     second, second_stripe = invoice(api_deps, hooked, "acme", "send")
     stripe_standin.flush_events()
+    due_at = stripe_gateway.retrieve_invoice(first_stripe).due_at
+    api_deps.clock.set(due_at + timedelta(days=1))
     stripe_standin.mark_overdue(first_stripe)
     stripe_sdk.v1.invoices.mark_uncollectible(second_stripe)
     stripe_standin.flush_events()
     assert row(admin_conn, first)["invoice_status"] == "overdue"
     assert row(admin_conn, second)["invoice_status"] == "overdue"
+
+
+def test_an_overdue_event_before_stripes_due_date_changes_nothing(
+        hooked, api_deps, stripe_standin, stripe_gateway, admin_conn):
+    invoice_id, stripe_id = invoice(api_deps, hooked, "beta", "send")
+    stripe_standin.flush_events()
+    due_at = stripe_gateway.retrieve_invoice(stripe_id).due_at
+    api_deps.clock.set(due_at - timedelta(days=20))  # weeks before the due date
+    stripe_standin.mark_overdue(stripe_id)
+    assert deliver(stripe_standin, queued(stripe_standin, stripe_id, "invoice.overdue")) == [200]
+    assert row(admin_conn, invoice_id)["invoice_status"] == "sent"
+    # On the due day itself (Toronto) it is not overdue yet; the day after it is.
+    local_due = due_at.astimezone(ZoneInfo("America/Toronto"))
+    api_deps.clock.set(local_due.replace(hour=23, minute=59))
+    stripe_standin.mark_overdue(stripe_id)
+    deliver(stripe_standin, queued(stripe_standin, stripe_id, "invoice.overdue"))
+    assert row(admin_conn, invoice_id)["invoice_status"] == "sent"
+    api_deps.clock.set(local_due.replace(hour=0, minute=1) + timedelta(days=1))
+    stripe_standin.mark_overdue(stripe_id)
+    deliver(stripe_standin, queued(stripe_standin, stripe_id, "invoice.overdue"))
+    assert row(admin_conn, invoice_id)["invoice_status"] == "overdue"
 
 
 def test_a_failed_payment_is_audited_and_changes_no_status(hooked, api_deps, stripe_standin,

@@ -14,9 +14,10 @@ from billing.config import Settings
 from billing.domain.errors import UpstreamUnavailable
 from billing.domain.usage import ms_from_utc
 from billing.local.cluster import find_bindir
-from billing.usecases.hourly import run_hourly
+from billing.local.queue import LocalOut
 from billing.usecases.usage_sync import DEFAULT_OVERLAP, sync_incremental
 from billing.usecases.usage_webhook import ingest_webhook
+from tests.fixtures.world import hourly_with_queue
 from tests.integration.test_usage_sync import START, ended, ledger, sync
 
 NOW = datetime(2025, 3, 20, 12, 0, tzinfo=UTC)
@@ -92,7 +93,7 @@ def deps_for(db, clock, client=None, **settings) -> Deps:
 
 
 def test_the_hourly_run_syncs_usage_incrementally(db, retell_client, clock, admin_conn):
-    run = run_hourly(deps_for(db, clock, retell_client))
+    run = hourly_with_queue(deps_for(db, clock, retell_client))
 
     assert run.failures == {} and run.usage.inserted == len(ledger(admin_conn)) > 0
     assert cursors(admin_conn) == {"retell_call": NOW, "retell_chat": NOW}
@@ -103,13 +104,15 @@ def test_the_hourly_timer_fires_at_minute_5_and_runs_the_hourly_steps(db, retell
     from functions import timers
 
     function = timers.bp._function_builders[0].build()
-    (trigger,) = function.get_bindings()
+    bindings = {b.type: b for b in function.get_bindings()}
+    trigger, outbox = bindings["timerTrigger"], bindings["queue"]
 
     with use_deps(deps_for(db, clock, retell_client)):
-        function.get_user_function()(timer=None)
+        function.get_user_function()(timer=None, outbox=LocalOut())
 
     assert (trigger.type, trigger.schedule, trigger.run_on_startup) == (
         "timerTrigger", "0 5 * * * *", False)
+    assert outbox.get_dict_repr()["queueName"] == "invoice-batches"
     assert cursors(admin_conn) == {"retell_call": NOW, "retell_chat": NOW}
 
 
@@ -120,7 +123,7 @@ def test_an_hourly_run_reports_a_failed_usage_sync_instead_of_raising(
     retell_standin.inject_fault(503, count=1000)
     client = retell_client if broken == "retell_down" else None
 
-    run = run_hourly(deps_for(db, clock, client, retell_api_key=None))
+    run = hourly_with_queue(deps_for(db, clock, client, retell_api_key=None))
 
     assert (run.usage, run.failures) == (None, {"usage_sync": code})
 

@@ -151,3 +151,15 @@ def test_host_json_is_for_functions_v4_with_a_bounded_timeout():
     hours, minutes, seconds = (int(part) for part in host["functionTimeout"].split(":"))
     assert 0 < hours * 3600 + minutes * 60 + seconds <= 30 * 60
     assert host["extensions"]["http"]["routePrefix"] == "api"
+
+
+def test_the_invoice_batch_queues_exist_and_the_app_may_use_them():
+    text = bicep_text()
+    queues = re.findall(r"queueServices/queues@[\d-]+' = \{\n\s+parent: queueService\n"
+                        r"\s+name: '([a-z-]+)'", text)
+    assert queues == ["invoice-batches", "invoice-batches-poison"]
+    role = re.search(r"resource appQueueContributor [^{]+\{\n\s+scope: storage\n[^}]+"
+                     r"roles\.storageQueueDataContributor\)\n\s+principalId: "
+                     r"functionApp\.identity\.principalId", text)
+    assert role is not None
+    assert "name: 'AzureWebJobsStorage__accountName'" in text

@@ -43,3 +43,17 @@ def test_stripe_statuses_map_to_ours():
     assert from_stripe("open", sent=True) is Status.SENT
     assert from_stripe("void", sent=True) is Status.CANCELLED
     assert from_stripe("paid", sent=False) is Status.PAID
+
+
+def test_past_due_only_for_an_open_invoice_after_its_due_day_in_the_billing_zone():
+    from datetime import UTC, datetime
+
+    from billing.domain.invoice import past_due
+
+    due = datetime(2026, 12, 16, 3, 0, tzinfo=UTC)  # Dec 15, 22:00 in Toronto
+    toronto = "America/Toronto"
+    assert not past_due("open", due, datetime(2026, 12, 16, 4, 59, tzinfo=UTC), toronto)
+    assert past_due("open", due, datetime(2026, 12, 16, 5, 0, tzinfo=UTC), toronto)
+    assert not past_due("open", due, datetime(2026, 12, 16, 5, 0, tzinfo=UTC), "UTC")
+    assert not past_due("paid", due, datetime(2027, 1, 1, tzinfo=UTC), toronto)
+    assert not past_due("open", None, datetime(2027, 1, 1, tzinfo=UTC), toronto)

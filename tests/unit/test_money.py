@@ -115,7 +115,7 @@ def test_a_negative_markup_or_rate_is_refused() -> None:
 def test_negative_or_float_usage_is_refused() -> None:
     with pytest.raises(ValidationFailed):
         UsageTotals(twilio_sms_usd=Decimal("-0.01"))
-    with pytest.raises(TypeError):
+    with pytest.raises(ValidationFailed):
         UsageTotals(retell_chat_usd=0.1)
 
 

@@ -57,6 +57,15 @@ def finish_run(conn: Connection, period_start: date, *, status: str | None,
         [status, status, finished_at, period_start])
 
 
+def finish_run_of_batch(conn: Connection, batch_id: str, *, status: str | None,
+                        finished_at: datetime) -> None:
+    """``finish_run`` for the month whose run is this batch (if any)."""
+    row = conn.execute("select period_start from billing_auto_invoice_runs where batch_id = %s",
+                       [batch_id]).fetchone()
+    if row is not None:
+        finish_run(conn, row["period_start"], status=status, finished_at=finished_at)
+
+
 def customers_to_invoice(conn: Connection, period: Period) -> list[str]:
     """Customers on auto-invoicing without a regular invoice for exactly this period."""
     rows = conn.execute(
@@ -68,11 +77,11 @@ def customers_to_invoice(conn: Connection, period: Period) -> list[str]:
     return [row["id"] for row in rows]
 
 
-def mark_overdue(conn: Connection, today: date) -> list[dict[str, Any]]:
-    """Sent invoices whose due date has passed become overdue; returns them."""
-    return conn.execute(
-        "update invoice_records i set invoice_status = 'overdue' from billing_customers c"
-        " where c.id = i.billing_customer_id and i.invoice_status = 'sent'"
-        " and i.due_date < %s returning i.id::text as id, i.invoice_number,"
-        " i.stripe_invoice_id, i.total_amount_cad, i.due_date, c.customer_name",
-        [today]).fetchall()
+def overdue_candidates(conn: Connection, today: date) -> list[tuple[str, str]]:
+    """(invoice id, Stripe id) of sent invoices whose recorded due date is today or
+    earlier: the ones the overdue sweep checks against Stripe."""
+    rows = conn.execute(
+        "select id::text as id, stripe_invoice_id from invoice_records"
+        " where invoice_status = 'sent' and stripe_invoice_id is not null"
+        " and due_date <= %s order by due_date, id", [today]).fetchall()
+    return [(row["id"], row["stripe_invoice_id"]) for row in rows]

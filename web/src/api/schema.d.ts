@@ -353,7 +353,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Generate invoices for customers (draft, finalize or send) as one batch */
+        /** Start generating invoices for customers (draft, finalize or send): 202 with the queued batch; poll its Location for progress */
         post: operations["create_invoice_batch"];
         delete?: never;
         options?: never;
@@ -387,7 +387,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Re-run a batch's failed items with the same idempotency keys */
+        /** Queue a batch's failed items again with the same idempotency keys (409 batch_running while it runs) */
         post: operations["retry_invoice_batch"];
         delete?: never;
         options?: never;
@@ -1293,7 +1293,13 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "running" | "completed" | "completed_with_errors";
+            status: "queued" | "running" | "completed" | "completed_with_errors" | "failed";
+            /**
+             * Failure Reason
+             * @description Why the batch failed (status failed): the queue gave up after 5 attempts; retry it once the cause is fixed.
+             * @default null
+             */
+            failure_reason: string | null;
             /** Total */
             total: number;
             /** Processed */
@@ -2032,7 +2038,8 @@ export interface components {
         };
         /**
          * PeriodIn
-         * @description A billing period: a preset, or custom start and end (local calendar days).
+         * @description A billing period: a preset, or custom start and end (local calendar days);
+         *     a start without an end (or the reverse) is 422 ``invalid_date_range``.
          */
         PeriodIn: {
             /** @default previous_month */
@@ -2278,7 +2285,7 @@ export interface components {
              * Code
              * @enum {string}
              */
-            code: "auth_keys_unavailable" | "auth_not_configured" | "batch_not_found" | "billing_error" | "conflict" | "customer_has_invoices" | "customer_has_unpaid_invoices" | "customer_not_found" | "database_not_configured" | "database_unavailable" | "dev_token_unavailable" | "duplicate_customer" | "duplicate_invoice" | "duplicate_stripe_customer" | "local_postgres_unavailable" | "migration_changed" | "encryption_not_configured" | "forbidden" | "forbidden_role" | "fx_unavailable" | "internal_error" | "invalid_amount" | "invalid_characters" | "invalid_cost" | "invalid_date" | "invalid_date_range" | "invalid_duration" | "invalid_event" | "invalid_invoice_state" | "invalid_json" | "invalid_payload" | "invalid_signature" | "invalid_since" | "invalid_state" | "invalid_user_id" | "invalid_webhook_payload" | "invoice_not_found" | "invoice_not_in_stripe" | "invoice_pdf_unavailable" | "json_too_deep" | "method_not_allowed" | "mfa_code_invalid" | "mfa_locked" | "mfa_not_enabled" | "mfa_secret_format_unknown" | "mfa_secret_unreadable" | "mfa_verification_required" | "no_customers_selected" | "no_stripe_id" | "not_allow_listed" | "not_found" | "payment_provider_error" | "period_too_long" | "rate_card_not_found" | "rate_limited" | "reconciliation_run_not_found" | "retell_auth_failed" | "retell_not_configured" | "retell_not_found" | "retell_rejected_request" | "retell_unavailable" | "retell_unexpected_response" | "secret_unreadable" | "smtp_not_configured" | "stripe_api_error" | "stripe_authentication" | "stripe_card_error" | "stripe_customer_not_found" | "stripe_error" | "stripe_event_retry" | "stripe_idempotency_error" | "stripe_invalid_request" | "stripe_mode_mismatch" | "stripe_not_configured" | "stripe_not_found" | "stripe_permission" | "stripe_rate_limited" | "stripe_total_mismatch" | "stripe_unreachable" | "stripe_webhook_not_configured" | "unauthenticated" | "unknown_customers" | "upstream_unavailable" | "validation_failed";
+            code: "auth_keys_unavailable" | "auth_not_configured" | "batch_not_found" | "batch_running" | "billing_error" | "conflict" | "customer_has_invoices" | "customer_has_unpaid_invoices" | "customer_not_found" | "database_not_configured" | "database_unavailable" | "dev_token_unavailable" | "duplicate_customer" | "duplicate_invoice" | "duplicate_stripe_customer" | "local_postgres_unavailable" | "migration_changed" | "encryption_not_configured" | "forbidden" | "forbidden_role" | "fx_unavailable" | "internal_error" | "invalid_amount" | "invalid_characters" | "invalid_cost" | "invalid_date" | "invalid_date_range" | "invalid_decimal" | "invalid_duration" | "invalid_event" | "invalid_invoice_state" | "invalid_json" | "invalid_payload" | "invalid_signature" | "invalid_since" | "invalid_state" | "invalid_user_id" | "invalid_webhook_payload" | "invoice_in_progress" | "invoice_not_found" | "invoice_not_in_stripe" | "invoice_pdf_unavailable" | "json_too_deep" | "method_not_allowed" | "mfa_code_invalid" | "mfa_locked" | "mfa_not_enabled" | "mfa_secret_format_unknown" | "mfa_secret_unreadable" | "mfa_verification_required" | "no_customers_selected" | "no_stripe_id" | "not_allow_listed" | "not_found" | "payment_provider_error" | "period_too_long" | "rate_card_not_found" | "rate_limited" | "reconciliation_run_not_found" | "retell_auth_failed" | "retell_not_configured" | "retell_not_found" | "retell_rejected_request" | "retell_unavailable" | "retell_unexpected_response" | "secret_unreadable" | "smtp_not_configured" | "stripe_api_error" | "stripe_authentication" | "stripe_card_error" | "stripe_customer_not_found" | "stripe_error" | "stripe_event_retry" | "stripe_idempotency_error" | "stripe_invalid_request" | "stripe_mode_mismatch" | "stripe_not_configured" | "stripe_not_found" | "stripe_permission" | "stripe_rate_limited" | "stripe_total_mismatch" | "stripe_unreachable" | "stripe_webhook_not_configured" | "unauthenticated" | "unknown_customers" | "upstream_unavailable" | "validation_failed";
             /**
              * Errors
              * @default null
@@ -4013,8 +4020,8 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Generate invoices for customers (draft, finalize or send) as one batch */
-            201: {
+            /** @description Start generating invoices for customers (draft, finalize or send): 202 with the queued batch; poll its Location for progress */
+            202: {
                 headers: {
                     Location?: string;
                     [name: string]: unknown;
@@ -4107,9 +4114,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Re-run a batch's failed items with the same idempotency keys */
-            200: {
+            /** @description Queue a batch's failed items again with the same idempotency keys (409 batch_running while it runs) */
+            202: {
                 headers: {
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4128,6 +4136,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
