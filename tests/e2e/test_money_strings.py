@@ -8,6 +8,7 @@ import pytest
 
 from billing.local.server import registered_functions
 from functions._openapi import openapi_document
+from tests.fixtures.api import wait_for_batch
 
 PERIOD = {"preset": "custom", "start": "2026-10-01", "end": "2026-10-31"}
 CAD = re.compile(r"^-?[0-9]+\.[0-9]{2}$")
@@ -35,10 +36,11 @@ def test_the_preview_sends_fixed_scale_strings(api, admin_headers, world):
 def test_an_empty_batch_totals_a_string_and_the_invoice_detail_agrees(api, admin_headers, world):
     quiet = api.post("/api/billing/invoice-batches", headers=admin_headers, json={
         "period": PERIOD, "customer_ids": [world.customers["quiet"]]}).json()
-    again = api.get(f"/api/billing/invoice-batches/{quiet['id']}", headers=admin_headers).json()
-    assert (quiet["total_cad"], again["total_cad"]) == ("0.00", "0.00")
-    api.post("/api/billing/invoice-batches", headers=admin_headers, json={
-        "period": PERIOD, "customer_ids": [world.customers["beta"]]}).raise_for_status()
+    done = wait_for_batch(api, admin_headers, quiet["id"])
+    assert (quiet["total_cad"], done["total_cad"]) == ("0.00", "0.00")
+    beta = api.post("/api/billing/invoice-batches", headers=admin_headers, json={
+        "period": PERIOD, "customer_ids": [world.customers["beta"]]}).json()
+    wait_for_batch(api, admin_headers, beta["id"])
     listed = api.get("/api/billing/invoices", headers=admin_headers).json()["items"][0]
     detail = api.get(f"/api/billing/invoices/{listed['id']}", headers=admin_headers).json()
     assert FX.match(detail["fx"]["rate"]) and detail["fx"]["rate"] == "1.370000"
