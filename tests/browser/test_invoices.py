@@ -85,6 +85,13 @@ def test_detail_send_then_mark_paid_each_confirmed(console, admin, drafts):
     expect(detail.get_by_role("link", name="View in Stripe")).to_have_attribute("href", sent["stripe_invoice_url"])
     expect(detail.get_by_role("link", name="Download PDF")).to_have_attribute("href", sent["stripe_invoice_pdf_url"])
 
+    detail.get_by_role("button", name="Refresh from Stripe").click()  # reversible: no confirmation
+    expect(detail.get_by_role("button", name="Refresh from Stripe")).not_to_have_attribute("aria-busy", "true")
+    detail.get_by_role("button", name="Send Reminder").click()
+    page.get_by_role("dialog", name="Send Reminder?").get_by_role("button", name="Send reminder").click()
+    expect(page.get_by_role("dialog", name="Send Reminder?")).to_be_hidden()
+    expect(detail.get_by_role("alert")).to_have_count(0)
+
     detail.get_by_role("button", name="Mark as Paid").click()
     page.get_by_role("dialog", name="Mark as Paid?").get_by_role("button", name="Mark paid").click()
     expect(detail.get_by_text("Payment received").or_(detail.get_by_text("Paid", exact=True)).first).to_be_visible()

@@ -17,12 +17,15 @@ def test_the_four_sections_save_and_the_secret_key_is_only_shown_as_its_hint(con
 
     stripe = page.get_by_role("region", name="Stripe Integration")
     stripe.get_by_label("Stripe Secret Key").fill(NEW_KEY)
+    stripe.get_by_label("Stripe Webhook Signing Secret").fill("whsec_browsertest0123456789")
     stripe.get_by_role("button", name="Save Stripe Settings").click()
     expect(stripe.get_by_role("status").filter(has_text="Stripe settings saved.")).to_be_visible()
     expect(stripe.get_by_label("Stripe Secret Key")).to_have_value("")
     expect(stripe.get_by_label("Stripe Secret Key")).to_have_accessible_description("Saved key: sk_test_…9876 Leave empty to keep it.")
     assert NEW_KEY not in page.content()
-    assert console.get(admin, "settings")["stripe"]["secret_key_hint"].endswith("9876")
+    saved_stripe = console.get(admin, "settings")["stripe"]
+    assert saved_stripe["secret_key_hint"].endswith("9876") and saved_stripe["webhook_secret_set"]
+    expect(stripe.get_by_label("Stripe Webhook Signing Secret")).to_have_value("")
 
     defaults = page.get_by_role("region", name="Invoice Defaults")
     defaults.get_by_role("combobox", name="Payment Terms").select_option(label="Net 60 (60 days)")

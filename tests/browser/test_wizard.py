@@ -15,7 +15,7 @@ def open_wizard(console, admin):
     return page, page.get_by_role("dialog", name="Generate Monthly Invoices")
 
 
-def test_the_wizard_drafts_invoices_for_the_demo_month(console, admin, world):
+def test_the_wizard_drafts_invoices_for_the_demo_month(console, admin, world, stripe_standin):
     page, wizard = open_wizard(console, admin)
     expect(wizard.get_by_role("radio", name="Previous Month", exact=True)).to_be_checked()
     for name in ("Current Month (MTD)", "Last 30 Days", "Custom Range"):
@@ -51,8 +51,12 @@ def test_the_wizard_drafts_invoices_for_the_demo_month(console, admin, world):
     expect(wizard.get_by_role("checkbox", name="Automatically create Stripe customers for them")).to_be_checked()
     expect(wizard.get_by_role("checkbox", name="Skip customers without Stripe IDs")).not_to_be_checked()
     assert_accessible(page)
+    stripe_standin.inject_fault("delay", times=2, path="^/v1/invoices$", method="POST", delay_ms=700)
     wizard.get_by_role("button", name="Generate Invoices").click()
 
+    progress = wizard.get_by_role("progressbar", name="Invoices generated")
+    expect(progress).to_have_attribute("aria-valuemax", "2")
+    expect(wizard.get_by_role("button", name="Close", exact=True)).to_be_disabled()
     expect(wizard.get_by_role("heading", name="Invoice Generation Complete")).to_be_visible()
     expect(wizard).to_contain_text("Successfully created: 2 invoices")
     invoices = console.get(admin, "invoices")["items"]
@@ -98,3 +102,11 @@ def test_a_custom_range_ending_before_it_starts_is_refused_by_its_field(console,
     wizard.get_by_label("End date").fill("2026-10-15")
     wizard.get_by_role("button", name="Next: Preview Invoices").click()
     expect(wizard).to_contain_text("Oct 1, 2026 – Oct 15, 2026")
+
+
+def test_syncing_usage_first_shows_the_apis_reason_when_retell_is_not_reachable(console, admin):
+    _, wizard = open_wizard(console, admin)
+    wizard.get_by_role("checkbox", name="Sync usage from Retell first").check()
+    wizard.get_by_role("button", name="Next: Preview Invoices").click()
+    expect(wizard.get_by_role("alert")).to_contain_text("RETELL_API_KEY is not configured.")
+    expect(wizard.get_by_role("button", name="Next: Preview Invoices")).to_be_enabled()

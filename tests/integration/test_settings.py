@@ -6,11 +6,13 @@ from __future__ import annotations
 import pytest
 
 from billing.adapters.clock import SystemClock
+from billing.adapters.postgres.settings_sql import load_settings
 from billing.bootstrap import Deps
-from billing.domain.errors import PaymentProviderError
+from billing.domain.errors import MfaVerificationRequired, PaymentProviderError
 from billing.domain.settings import SettingsUpdate
 from billing.usecases import settings as uc
 from tests.fixtures.auth import auth_settings
+from tests.fixtures.db import create_user
 
 SAVED_KEY = "sk_test_51SavedInTheSettings"
 ENV_KEY = "sk_test_51FromTheEnvironment"
@@ -62,3 +64,9 @@ def test_a_live_saved_key_gives_a_live_gateway(api_deps, admin_principal):
         {"stripe": {"secret_key": "sk_live_51Live", "test_mode": False}}),
         principal=admin_principal, deps=api_deps)
     assert api_deps.payments().livemode is True
+
+
+def test_settings_hidden_by_row_level_security_are_a_403_not_a_crash(db, admin_conn):
+    user = create_user(admin_conn, verified=False)
+    with pytest.raises(MfaVerificationRequired), db.user_session({"sub": user}) as conn:
+        load_settings(conn)

@@ -8,6 +8,7 @@ from typing import Any
 from psycopg import sql
 
 from billing.adapters.postgres.sessions import Connection
+from billing.domain.errors import MfaVerificationRequired
 
 #: Every column holding a value sealed by ``billing.adapters.secrets``:
 #: (table, key column, encrypted column).
@@ -19,11 +20,14 @@ ENCRYPTED_COLUMNS = (
 
 
 def load_settings(conn: Connection, *, lock: bool = False) -> dict[str, Any]:
-    """The organisation's settings row (created by the migration)."""
+    """The organisation's settings row (created by the migration). Row Level Security
+    hides it from a session the database does not hold for an admin verified today."""
     row = conn.execute("select * from billing_settings where id"
                        + (" for update" if lock else "")).fetchone()
     if row is None:
-        raise LookupError("billing_settings has no row; run the migrations")
+        raise MfaVerificationRequired(
+            "The database does not see a verification of today's MFA code for this session:"
+            " verify MFA again.")
     return row
 
 

@@ -24,12 +24,25 @@ export function InvoiceDetailDialog({ invoiceId, onClose, onChanged }: { invoice
   const { client } = useBilling()
   const detail = useLoad(() => unwrap(client.GET('/api/billing/invoices/{invoice_id}', { params: { path: { invoice_id: invoiceId } } })), invoiceId)
   const [confirming, setConfirming] = useState<ActionKey | null>(null)
+  const [running, setRunning] = useState<ActionKey | null>(null)
+  const [actionError, setActionError] = useState<unknown>(null)
   const inv = detail.data
 
   const run = async (key: ActionKey) => {
     await unwrap(client.POST(ACTIONS[key].path, { params: { path: { invoice_id: invoiceId } } }))
     detail.reload()
     onChanged()
+  }
+
+  /** Confirm first when the action cannot be undone; otherwise run it now. */
+  const start = (key: ActionKey) => {
+    if (ACTIONS[key].confirm) {
+      setConfirming(key)
+      return
+    }
+    setRunning(key)
+    setActionError(null)
+    run(key).catch(setActionError).finally(() => setRunning(null))
   }
 
   const actions = (inv?.actions ?? []).filter((a): a is ActionKey => a in ACTIONS)
@@ -42,7 +55,7 @@ export function InvoiceDetailDialog({ invoiceId, onClose, onChanged }: { invoice
         <LinkButton href={inv.stripe_invoice_pdf_url} icon={<Download className="h-4 w-4" aria-hidden="true" />}>Download PDF</LinkButton>
       )}
       {actions.map((key) => (
-        <Button key={key} variant={ACTIONS[key].danger ? 'danger' : 'primary'} onClick={() => setConfirming(key)}>
+        <Button key={key} variant={ACTIONS[key].variant} busy={running === key} onClick={() => start(key)}>
           {ACTIONS[key].label}
         </Button>
       ))}
@@ -53,17 +66,18 @@ export function InvoiceDetailDialog({ invoiceId, onClose, onChanged }: { invoice
   return (
     <Modal title={inv ? invoiceTitle(inv) : 'Loading invoice'} onClose={onClose} size="lg" footer={footer}>
       {detail.error !== null && <ErrorAlert error={detail.error} onRetry={detail.reload} />}
+      {actionError !== null && <div className="mb-4"><ErrorAlert error={actionError} /></div>}
       {!inv && detail.loading && <Loading label="Loading the invoice…" />}
       {inv && <DetailBody inv={inv} />}
       {confirming && inv && (
         <ConfirmDialog
           title={`${ACTIONS[confirming].label}?`}
-          confirmLabel={ACTIONS[confirming].confirm}
-          danger={ACTIONS[confirming].danger}
+          confirmLabel={ACTIONS[confirming].confirm?.button ?? ACTIONS[confirming].label}
+          danger={ACTIONS[confirming].variant === 'danger'}
           onConfirm={() => run(confirming)}
           onClose={() => setConfirming(null)}
         >
-          <p>{ACTIONS[confirming].question(inv.customer_name)}</p>
+          <p>{ACTIONS[confirming].confirm?.question(inv.customer_name)}</p>
           <p className="font-medium">{invoiceTitle(inv)} · {formatCad(inv.total_amount_cad)} CAD</p>
         </ConfirmDialog>
       )}

@@ -13,6 +13,7 @@ type View = Schemas['SettingsView']
 export function StripeSection({ settings, onSaved }: { settings: View; onSaved: (v: View) => void }) {
   const { client } = useBilling()
   const [secretKey, setSecretKey] = useState('')
+  const [webhookSecret, setWebhookSecret] = useState('')
   const [publishable, setPublishable] = useState(settings.stripe.publishable_key ?? '')
   const [testMode, setTestMode] = useState(settings.stripe.test_mode)
   const [testing, setTesting] = useState(false)
@@ -32,9 +33,15 @@ export function StripeSection({ settings, onSaved }: { settings: View; onSaved: 
   }
 
   const save = async () => {
-    const stripe = { publishable_key: publishable.trim(), test_mode: testMode, ...(secretKey.trim() ? { secret_key: secretKey.trim() } : {}) }
+    const stripe = {
+      publishable_key: publishable.trim(),
+      test_mode: testMode,
+      ...(secretKey.trim() ? { secret_key: secretKey.trim() } : {}),
+      ...(webhookSecret.trim() ? { webhook_secret: webhookSecret.trim() } : {}),
+    }
     const view = await unwrap(client.PUT('/api/billing/settings', { body: { stripe } }))
     setSecretKey('')
+    setWebhookSecret('')
     onSaved(view)
   }
 
@@ -55,6 +62,7 @@ export function StripeSection({ settings, onSaved }: { settings: View; onSaved: 
             <TextField label="Stripe Secret Key" type="password" autoComplete="off" placeholder="sk_test_... or sk_live_..." value={secretKey} onChange={(e) => setSecretKey(e.target.value)} error={errors.secret_key} hint={`${saved} Leave empty to keep it.`} />
             <TextField label="Stripe Publishable Key" placeholder="pk_test_... or pk_live_..." value={publishable} onChange={(e) => setPublishable(e.target.value)} error={errors.publishable_key} hint="Starts with pk_" />
           </div>
+          <TextField label="Stripe Webhook Signing Secret" type="password" autoComplete="off" placeholder="whsec_..." className="md:max-w-[50%]" value={webhookSecret} onChange={(e) => setWebhookSecret(e.target.value)} error={errors.webhook_secret} hint={`${s.webhook_secret_set ? 'A signing secret is saved.' : 'No signing secret saved yet.'} Leave empty to keep it.`} />
           <CheckboxField label="Test Mode" checked={testMode} onChange={(e) => setTestMode(e.target.checked)} hint={testMode ? 'Test mode: no real charges will be made.' : 'Live mode: real invoices and charges will be created.'} />
           {result && (
             <Alert tone={result.success ? 'success' : 'error'} title={result.success ? 'Connection works' : 'Connection failed'}>

@@ -40,7 +40,7 @@ async function startBatch(client: ApiClient, body: Schemas['BatchIn']): Promise<
 export function GenerateWizard({ onClose, onViewHistory }: { onClose: () => void; onViewHistory: () => void }) {
   const { client } = useBilling()
   const [step, setStep] = useState<Step>('period')
-  const [period, setPeriod] = useState<PeriodChoice>({ preset: 'previous_month', start: '', end: '' })
+  const [period, setPeriod] = useState<PeriodChoice>({ preset: 'previous_month', start: '', end: '', sync: false })
   const [showErrors, setShowErrors] = useState(false)
   const [preview, setPreview] = useState<Schemas['InvoicePreview'] | null>(null)
   const [selected, setSelected] = useState<Set<string>>(new Set())
@@ -74,7 +74,7 @@ export function GenerateWizard({ onClose, onViewHistory }: { onClose: () => void
     setShowErrors(true)
     if (Object.keys(periodErrors(period)).length > 0) return
     void attempt(async () => {
-      const data = await unwrap(client.POST('/api/billing/invoices/preview', { body: { period: periodBody(period), customer_ids: null, sync: false } }))
+      const data = await unwrap(client.POST('/api/billing/invoices/preview', { body: { period: periodBody(period), customer_ids: null, sync: period.sync } }))
       setPreview(data)
       setSelected(defaultSelection(data))
       setStep('preview')
@@ -113,7 +113,7 @@ export function GenerateWizard({ onClose, onViewHistory }: { onClose: () => void
       {error !== null && <div className="mb-4"><ErrorAlert error={error} /></div>}
       {step === 'period' && (busy ? <Loading label="Calculating costs…" /> : <PeriodStep value={period} onChange={setPeriod} errors={showErrors ? periodErrors(period) : {}} />)}
       {step === 'preview' && preview && <PreviewStep preview={preview} selected={selected} onSelect={setSelected} />}
-      {step === 'options' && summary && <OptionsStep value={options} onChange={setOptions} missingStripe={summary.missingStripe} duplicates={summary.duplicates} />}
+      {step === 'options' && summary && <OptionsStep value={options} onChange={setOptions} missingStripe={summary.missingStripe} duplicates={summary.duplicates} zeroUsage={summary.zeroUsage} />}
       {step === 'batch' && batch && (running ? <BatchProgress batch={batch} /> : <BatchResult batch={batch} onRetry={retry} retrying={busy} />)}
     </Modal>
   )

@@ -26,7 +26,7 @@ export const DUE_DAYS: { value: number; label: string }[] = [
 ]
 
 /** Step 3: what Stripe does with the invoices, and how to treat the exceptions. */
-export function OptionsStep({ value, onChange, missingStripe, duplicates }: { value: Options; onChange: (o: Options) => void; missingStripe: number; duplicates: number }) {
+export function OptionsStep({ value, onChange, missingStripe, duplicates, zeroUsage }: { value: Options; onChange: (o: Options) => void; missingStripe: number; duplicates: number; zeroUsage: number }) {
   return (
     <div className="space-y-5">
       <ChoiceCards legend="Invoice mode" name="mode" choices={MODES} value={value.mode} onChange={(mode) => onChange({ ...value, mode })} />
@@ -39,6 +39,11 @@ export function OptionsStep({ value, onChange, missingStripe, duplicates }: { va
             <CheckboxField label="Automatically create Stripe customers for them" checked={value.autoCreateStripeCustomers} onChange={(e) => onChange({ ...value, autoCreateStripeCustomers: e.target.checked })} />
             <CheckboxField label="Skip customers without Stripe IDs" checked={value.skipMissingStripeCustomers} onChange={(e) => onChange({ ...value, skipMissingStripeCustomers: e.target.checked })} />
           </div>
+        </Alert>
+      )}
+      {zeroUsage > 0 && (
+        <Alert tone="warning" title={`${zeroUsage} selected ${zeroUsage === 1 ? 'customer has' : 'customers have'} no usage in this period.`}>
+          A $0.00 invoice will be created for {zeroUsage === 1 ? 'it' : 'each'}. Go back and deselect {zeroUsage === 1 ? 'it' : 'them'} to skip.
         </Alert>
       )}
       {duplicates > 0 && (

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { ChoiceCards, type Choice } from '../../components/ChoiceCards'
-import { TextField } from '../../components/Field'
+import { CheckboxField, TextField } from '../../components/Field'
 
 export type Preset = 'previous_month' | 'current_month' | 'last_30_days' | 'custom'
 
@@ -8,6 +8,8 @@ export interface PeriodChoice {
   preset: Preset
   start: string
   end: string
+  /** Fetch the period's usage from Retell before the preview. */
+  sync: boolean
 }
 
 const PRESETS: Choice<Preset>[] = [
@@ -41,6 +43,12 @@ export function PeriodStep({ value, onChange, errors }: { value: PeriodChoice; o
           <TextField label="End date" type="date" value={value.end} onChange={(e) => onChange({ ...value, end: e.target.value })} error={errors.end} />
         </div>
       )}
+      <CheckboxField
+        label="Sync usage from Retell first"
+        hint="Fetch the period's calls and chats before calculating (slower; the hourly sync usually has them)."
+        checked={value.sync}
+        onChange={(e) => onChange({ ...value, sync: e.target.checked })}
+      />
       <p className="text-sm text-gray-700">Costs are calculated from every completed chat and call in the period, in the billing time zone.</p>
     </div>
   )
