@@ -42,7 +42,7 @@ export function MfaDialog({ lockedUntil, onVerified }: { lockedUntil: string | n
   const isLocked = locked !== null && new Date(locked).getTime() > Date.now()
   const fieldError = error && error.code !== 'mfa_locked' ? error.message : undefined
   return (
-    <Modal title="Verify it's you" onClose={() => undefined} closable={false}>
+    <Modal title="Verify it's you">
       <form className="space-y-4" onSubmit={(e) => void submit(e)} noValidate>
         <div className="flex items-start gap-3 text-sm text-gray-700">
           <ShieldCheck className="h-6 w-6 shrink-0 text-blue-600" aria-hidden="true" />
@@ -58,7 +58,7 @@ export function MfaDialog({ lockedUntil, onVerified }: { lockedUntil: string | n
           onChange={(e) => setCode(e.target.value.replace(/\D/g, ''))}
           error={fieldError}
           hint="6 digits"
-          autoFocus
+          data-autofocus
         />
         {typeof remaining === 'number' && !isLocked && (
           <p className="text-sm text-gray-700">{remaining} {remaining === 1 ? 'attempt' : 'attempts'} remaining before verification is locked.</p>

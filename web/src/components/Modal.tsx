@@ -4,7 +4,8 @@ import { createPortal } from 'react-dom'
 
 export interface ModalProps {
   title: string
-  onClose: () => void
+  /** Without it the dialog cannot be dismissed (no close button, Escape ignored). */
+  onClose?: () => void
   children: ReactNode
   footer?: ReactNode
   size?: 'md' | 'lg' | 'xl'
@@ -24,6 +25,8 @@ export function Modal({ title, onClose, children, footer, size = 'md', closable 
   useEffect(() => {
     const dialog = ref.current
     if (dialog && !dialog.open) dialog.showModal()
+    // showModal() focuses the first focusable element; a field marked data-autofocus wins.
+    dialog?.querySelector<HTMLElement>('[data-autofocus]')?.focus()
     // The page behind a modal does not scroll (nested dialogs restore what they found).
     const overflow = document.body.style.overflow
     document.body.style.overflow = 'hidden'
@@ -40,24 +43,26 @@ export function Modal({ title, onClose, children, footer, size = 'md', closable 
       aria-labelledby={titleId}
       onCancel={(event) => {
         event.preventDefault()
-        if (closable) closeRef.current()
+        if (closable) closeRef.current?.()
       }}
       className={`m-0 h-full max-h-full w-full max-w-full rounded-none bg-white p-0 shadow-xl backdrop:bg-gray-900/50 md:m-auto md:h-fit md:max-h-[90vh] md:rounded-lg ${SIZES[size]}`}
     >
       <div className="flex h-full max-h-[inherit] flex-col">
         <div className="flex items-start justify-between gap-4 border-b border-gray-200 px-4 py-3 md:px-6">
           <h2 id={titleId} className="text-lg font-semibold text-gray-900">{title}</h2>
-          <button
-            type="button"
-            aria-label="Close dialog"
-            disabled={!closable}
-            onClick={() => closeRef.current()}
-            className="rounded p-1 text-gray-500 hover:bg-gray-100 disabled:opacity-40"
-          >
-            <X className="h-5 w-5" aria-hidden="true" />
-          </button>
+          {onClose && (
+            <button
+              type="button"
+              aria-label="Close dialog"
+              disabled={!closable}
+              onClick={() => closeRef.current?.()}
+              className="rounded p-1 text-gray-500 hover:bg-gray-100 disabled:opacity-40"
+            >
+              <X className="h-5 w-5" aria-hidden="true" />
+            </button>
+          )}
         </div>
-        <div tabIndex={0} className="min-h-0 flex-1 overflow-y-auto px-4 py-4 md:px-6">{children}</div>
+        <div tabIndex={0} className="min-h-0 flex-1 overflow-y-auto px-4 py-4 outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-blue-500 md:px-6">{children}</div>
         {footer && <div className="flex flex-wrap justify-end gap-2 border-t border-gray-200 px-4 py-3 md:px-6">{footer}</div>}
       </div>
     </dialog>,

@@ -71,7 +71,7 @@ export function CustomerDialog({ customer, onClose, onSaved }: { customer: Custo
     >
       <form id="customer-form" className="grid grid-cols-1 gap-4 md:grid-cols-2" onSubmit={(e) => void submit(e)} noValidate>
         {failure !== null && <div className="md:col-span-2"><ErrorAlert error={failure} /></div>}
-        <TextField label="Customer Name" required hint="Business or organisation name" {...text('customer_name')} />
+        <TextField label="Customer Name" required hint="Business or organisation name" data-autofocus {...text('customer_name')} />
         <TextField label="Customer Email" type="email" required {...text('customer_email')} />
         <TextField label="Billing Contact Name" {...text('billing_contact_name')} />
         <TextField label="Phone Number" type="tel" {...text('phone_number')} />
