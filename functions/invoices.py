@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 import azure.functions as func
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from billing.domain.api_types import (
     Cad,
@@ -45,7 +45,9 @@ class InvoiceSummary(BaseModel):
     total_chats: int
     total_calls: int
     total_sms_segments: int
-    total_call_minutes: Minutes
+    total_call_minutes: Minutes = Field(description=(
+        "Billed call minutes: each telephone call's duration rounded up to the whole "
+        "minute (61 s = 2 min), web calls have none."))
     twilio_sms_cost_cad: Cad
     twilio_voice_cost_cad: Cad
     retell_ai_chat_cost_cad: Cad

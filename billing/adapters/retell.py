@@ -27,10 +27,12 @@ import httpx
 
 from billing.domain.errors import NotFound, Unauthenticated, UpstreamUnavailable, ValidationFailed
 from billing.domain.usage import (
+    FINAL_CALL_STATUSES,
     SMS_MESSAGE_ROLES,
     CallUsage,
     ChatMessage,
     ChatUsage,
+    billable_call,
     cents,
     ms_from_utc,
     utc_from_ms,
@@ -82,14 +84,17 @@ class RetellClient:
     def list_calls(
         self, start: datetime, end: datetime, agent_ids: Iterable[str] | None = None
     ) -> Iterator[CallUsage]:
-        """Ended calls that started in ``[start, end)``, oldest first."""
-        return self._list("/v3/list-calls", "call_status", _call_from, start, end, agent_ids)
+        """Billable calls that started in ``[start, end)``, oldest first: ended ones, and
+        those Retell charged that ended otherwise (``billable_call``)."""
+        return self._list("/v3/list-calls", "call_status", FINAL_CALL_STATUSES, _call_from,
+                          billable_call, start, end, agent_ids)
 
     def list_chats(
         self, start: datetime, end: datetime, agent_ids: Iterable[str] | None = None
     ) -> Iterator[ChatUsage]:
         """Ended chats of every type that started in ``[start, end)``, oldest first."""
-        return self._list("/v3/list-chats", "chat_status", _chat_from, start, end, agent_ids)
+        return self._list("/v3/list-chats", "chat_status", ("ended",), _chat_from,
+                          lambda chat: chat.status == "ended", start, end, agent_ids)
 
     def get_chat_messages(self, chat_id: str) -> list[ChatMessage]:
         """The text messages of one chat; raises NotFound if Retell has no such chat."""
@@ -109,13 +114,15 @@ class RetellClient:
             results = pool.map(fetch, list(dict.fromkeys(chat_ids)))
             return {cid: msgs for cid, msgs in results if msgs is not None}
 
-    def _list(self, path, status_key, parse, start, end, agent_ids) -> Iterator[Any]:
-        """Page through a list endpoint; keep ended records of the agents in the window."""
+    def _list(self, path, status_key, statuses, parse, keep, start, end,
+              agent_ids) -> Iterator[Any]:
+        """Page through a list endpoint (asking for ``statuses``); keep the records
+        ``keep`` accepts, of the agents, in the window."""
         agents = None if agent_ids is None else frozenset(agent_ids)
-        body = _list_body(start, end, agents, status_key)
+        body = _list_body(start, end, agents, status_key, statuses)
         for item in self._paged(path, body):
             record = parse(item)
-            if record is None or record.status != "ended":
+            if record is None or not keep(record):
                 continue
             if start <= record.started_at < end and (agents is None or record.agent_id in agents):
                 yield record
@@ -196,11 +203,12 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 def _list_body(
-    start: datetime, end: datetime, agent_ids: frozenset[str] | None, status_key: str
+    start: datetime, end: datetime, agent_ids: frozenset[str] | None, status_key: str,
+    statuses: tuple[str, ...],
 ) -> dict[str, Any]:
     criteria: dict[str, Any] = {
         "start_timestamp": {"op": "bt", "type": "range", "value": [ms_from_utc(start), ms_from_utc(end)]},
-        status_key: {"op": "in", "type": "enum", "value": ["ended"]},
+        status_key: {"op": "in", "type": "enum", "value": list(statuses)},
     }
     if agent_ids is not None:
         criteria["agent"] = [{"agent_id": agent_id} for agent_id in sorted(agent_ids)]

@@ -1,9 +1,11 @@
-"""USD usage totals to CAD invoice lines, rounded once per line.
+"""USD usage totals to CAD invoice lines, rounded once per category.
 
-Each category is summed in USD at full precision, converted once at the
-invoice's rate and rounded half-up to the cent. The markup is the rounded
-subtotal times the percentage, rounded; the total is the sum of the rounded
-lines, so the stored total equals the sum of the Stripe lines to the cent.
+Each of the four categories (Twilio SMS, Twilio voice, Retell chat, Retell
+voice) is summed in USD at full precision, converted once at the invoice's rate
+and rounded half-up to the cent; a line is the sum of its rounded categories
+(the AI line: Retell chat + Retell voice), never rounded again. The markup is
+the rounded subtotal times the percentage, rounded; the total is the sum of the
+rounded lines, so the stored total equals the sum of the Stripe lines to the cent.
 """
 from __future__ import annotations
 
@@ -137,7 +139,8 @@ def _descriptions(totals: UsageTotals, markup_pct: Decimal,
     return {
         "sms": f"SMS Services{when}\n{totals.sms_segments} segments, {totals.chats} conversations",
         "voice": f"Voice Call Services{when}\n"
-                 f"{totals.call_minutes:.1f} minutes, {totals.calls} calls",
+                 f"{totals.call_minutes} billed minutes (each call rounded up), "
+                 f"{totals.calls} calls",
         "ai": f"AI Processing Services{when}\nConversational AI, speech processing",
         "markup": f"Service Markup ({markup_pct.normalize():f}%)",
     }

@@ -12,6 +12,8 @@ from decimal import Decimal
 
 #: Message roles that carry SMS text (Retell's ``agent``, ``user`` and ``sms``).
 SMS_MESSAGE_ROLES = frozenset({"agent", "user", "sms"})
+#: Call statuses after which Retell changes a call no more.
+FINAL_CALL_STATUSES = ("ended", "error", "not_connected")
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -58,6 +60,21 @@ class CallUsage:
         _require_utc(self.ended_at, "ended_at")
         if self.duration_ms < 0:
             raise ValueError("duration_ms must not be negative")
+
+
+def billable_call(call: CallUsage) -> bool:
+    """A call is billed if it ended, or if it finished otherwise (``error``,
+    ``not_connected``) but Retell charged for it (``combined_cost`` > 0)."""
+    if call.status == "ended":
+        return True
+    return call.status in FINAL_CALL_STATUSES and (call.combined_cost_cents or 0) > 0
+
+
+def has_telephone_leg(call: CallUsage) -> bool:
+    """Twilio voice minutes apply only to a telephone call (``phone_call``, inbound or
+    outbound) that connected: never to a ``web_call``, never to ``not_connected``."""
+    return call.call_type == "phone_call" and call.status != "not_connected" \
+        and call.duration_ms > 0
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 Pure: no I/O. Only counts and costs leave here; message text is read while
 segments are counted and is not part of any row. An ``api_chat`` is no SMS
-(0 segments, no Twilio cost) but its Retell cost counts.
+(0 segments, no Twilio cost) but its Retell cost counts; a call has Twilio
+minutes only if it is a telephone call that connected (``has_telephone_leg``),
+and Retell's cost always (see docs/BILLING_TECHNICAL.md, "Usage rules").
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from billing.adapters.postgres.usage_sql import LedgerRow
 from billing.domain.pricing import RateCard, cost_call, cost_chat, rate_card_for
-from billing.domain.usage import CallUsage, ChatMessage, ChatUsage
+from billing.domain.usage import CallUsage, ChatMessage, ChatUsage, has_telephone_leg
 
 CALL, CHAT = "retell_call", "retell_chat"
 SMS_CHAT = "sms_chat"
@@ -58,8 +60,9 @@ def priced_chat_row(chat: ChatUsage, pricing: Pricing, messages: list[ChatMessag
 
 
 def _call_row(call: CallUsage, card: RateCard) -> LedgerRow:
+    """A call's row: Retell's cost always; Twilio minutes only for a telephone leg."""
     seconds = Decimal(call.duration_ms) / 1000
-    cost = cost_call(seconds, call.combined_cost_cents, card)
+    cost = cost_call(seconds if has_telephone_leg(call) else 0, call.combined_cost_cents, card)
     return LedgerRow(
         source=CALL, external_id=call.call_id, agent_id=call.agent_id,
         record_type=call.call_type, status=call.status, started_at=call.started_at,

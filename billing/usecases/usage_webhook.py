@@ -1,7 +1,8 @@
 """Retell webhooks into the usage ledger: verified, parsed, stored as the sync stores.
 
 Only ``call_ended``, ``call_analyzed``, ``chat_ended`` and ``chat_analyzed`` of
-ended records are stored; every other event is acknowledged and ignored. A
+records the list sync would keep (ended chats; calls that ended or that Retell
+charged) are stored; every other event is acknowledged and ignored. A
 webhook and a list sync of the same record make one row (upsert on source and
 external id). An SMS chat's messages come from the payload when it has them,
 else from Retell; their text is only counted.
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from billing.adapters.postgres.sessions import Database
 from billing.adapters.retell import WEBHOOK_RECORD_KEYS, parse_webhook, verify_webhook
 from billing.domain.errors import UpstreamUnavailable
-from billing.domain.usage import ChatMessage, ChatUsage, ms_from_utc
+from billing.domain.usage import CallUsage, ChatMessage, ChatUsage, billable_call, ms_from_utc
 from billing.ports import Clock, UsageSource
 from billing.usecases.usage_sync import DEFAULT_TIME_ZONE, SyncResult, store_records
 from billing.usecases.webhook_payloads import InvalidEvent, reject, retell_event
@@ -51,7 +52,7 @@ def ingest_webhook(raw_body: bytes, signature: str | None, *, api_key: str | Non
     if event not in WEBHOOK_RECORD_KEYS:
         return WebhookOutcome(event, IGNORED)
     _, record, messages = parse_webhook(payload)
-    if record is None or record.status != "ended":
+    if record is None or not _billable(record):
         return WebhookOutcome(event, IGNORED)
     fetch = source.get_chats_messages
     if isinstance(record, ChatUsage) and messages is not None:
@@ -59,6 +60,11 @@ def ingest_webhook(raw_body: bytes, signature: str | None, *, api_key: str | Non
     result = store_records([record], db=db, fetch_messages=fetch,
                            default_time_zone=default_time_zone)
     return WebhookOutcome(event, _outcome(result))
+
+
+def _billable(record: CallUsage | ChatUsage) -> bool:
+    """The same records the list sync keeps: billable calls, ended chats."""
+    return billable_call(record) if isinstance(record, CallUsage) else record.status == "ended"
 
 
 def _given(chat_id: str, messages: list[ChatMessage]):

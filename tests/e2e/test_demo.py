@@ -16,6 +16,7 @@ import pytest
 from billing.domain.periods import local_today, previous_month
 from billing.local.demo_data import CUSTOMERS, UNMAPPED_AGENT
 from standins.retell_seed import build_month
+from tests.fixtures.retell import billed_seed_record
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +40,10 @@ def expected_usage() -> dict[str, dict[str, int]]:
     figures = {name: {"chats": 0, "calls": 0, "minutes": 0} for name, *_ in CUSTOMERS}
     for call in seed.calls:
         name = by_agent.get(call["agent_id"])
-        if name and call["call_status"] == "ended":
+        if name and billed_seed_record(call, "call"):
             figures[name]["calls"] += 1
-            figures[name]["minutes"] += math.ceil(call["duration_ms"] / 60000)
+            if call["call_type"] == "phone_call":  # web calls have no Twilio minutes
+                figures[name]["minutes"] += math.ceil(call["duration_ms"] / 60000)
     for chat in seed.chats:
         name = by_agent.get(chat["agent_id"])
         if name and chat["chat_status"] == "ended":

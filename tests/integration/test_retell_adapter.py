@@ -12,7 +12,7 @@ from billing.adapters.retell import RetellClient
 from billing.domain.errors import UpstreamUnavailable
 from billing.domain.usage import ChatMessage, utc_from_ms
 from standins.retell_seed import FAKE_PHONE_MIDDLE, month_bounds_ms
-from tests.fixtures.retell import RETELL_SEED_MONTH
+from tests.fixtures.retell import RETELL_SEED_MONTH, billed_seed_record
 
 LO_MS, HI_MS = month_bounds_ms(RETELL_SEED_MONTH)
 START, END = utc_from_ms(LO_MS), utc_from_ms(HI_MS)
@@ -21,7 +21,7 @@ START, END = utc_from_ms(LO_MS), utc_from_ms(HI_MS)
 def seeded_ended(records: list[dict], kind: str, agents: set[str] | None = None) -> set[str]:
     return {
         r[f"{kind}_id"] for r in records
-        if r[f"{kind}_status"] == "ended" and LO_MS <= r["start_timestamp"] < HI_MS
+        if billed_seed_record(r, kind) and LO_MS <= r["start_timestamp"] < HI_MS
         and (agents is None or r["agent_id"] in agents)
     }
 
@@ -54,7 +54,7 @@ def test_the_list_request_asks_for_ended_records_in_the_window_oldest_first(rete
     body = list_requests(retell_standin)[0].body
     assert body["filter_criteria"] == {
         "start_timestamp": {"op": "bt", "type": "range", "value": [LO_MS, HI_MS]},
-        "call_status": {"op": "in", "type": "enum", "value": ["ended"]},
+        "call_status": {"op": "in", "type": "enum", "value": ["ended", "error", "not_connected"]},
     }
     assert (body["limit"], body["sort_order"]) == (1000, "ascending")
 
@@ -73,12 +73,14 @@ def test_the_window_is_half_open_although_retell_range_includes_both_ends(retell
     assert edges[HI_MS] not in ids and edges[LO_MS - 1] not in ids
 
 
-def test_calls_that_did_not_end_are_left_out(retell_client, retell_standin):
+def test_ongoing_calls_and_unbilled_failures_are_left_out_charged_failures_kept(
+        retell_client, retell_standin):
     statuses = {c["call_status"] for c in retell_standin.seed.calls}
     calls = list(retell_client.list_calls(START, END))
 
     assert {"ongoing", "error", "not_connected"} <= statuses
-    assert {c.status for c in calls} == {"ended"}
+    assert {c.status for c in calls} == {"ended", "error"}  # not_connected: never charged
+    assert all(c.combined_cost_cents > 0 for c in calls if c.status == "error")
 
 
 def test_records_retell_returns_despite_the_filters_are_still_dropped():

@@ -80,7 +80,8 @@ def test_a_full_invoice_worked_by_hand() -> None:
     assert lines.total_cents == 10708
     assert [line.description for line in lines.lines] == [
         "SMS Services - 2025-09-01 to 2025-09-30\n1000 segments, 25 conversations",
-        "Voice Call Services - 2025-09-01 to 2025-09-30\n120.0 minutes, 40 calls",
+        "Voice Call Services - 2025-09-01 to 2025-09-30\n"
+        "120 billed minutes (each call rounded up), 40 calls",
         "AI Processing Services - 2025-09-01 to 2025-09-30\nConversational AI, speech processing",
         "Service Markup (15%)",
     ]
@@ -102,7 +103,7 @@ def test_a_fractional_markup_is_named_as_entered() -> None:
 def test_without_a_period_descriptions_name_none() -> None:
     totals = UsageTotals(twilio_voice_usd=Decimal(1), calls=1, call_minutes=3)
     (line,) = build_invoice_lines(totals, PAR, Decimal(0)).lines
-    assert line.description == "Voice Call Services\n3.0 minutes, 1 calls"
+    assert line.description == "Voice Call Services\n3 billed minutes (each call rounded up), 1 calls"
 
 
 def test_a_negative_markup_or_rate_is_refused() -> None:

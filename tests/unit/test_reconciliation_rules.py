@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from billing.domain.reconciliation import FindingKind, compare, counts, orphan
-from billing.domain.reminders import reminder_due
+from billing.domain.reminders import due_day, reminder_due
 from billing.ports import StripeInvoice
 
 OURS = "0b9f3c1e-6d2a-4c55-9a43-111111111111"
@@ -66,6 +66,9 @@ def test_orphans_are_stripe_invoices_no_row_of_ours_owns():
     assert not orphan(stripe("open", invoice_id="in_2"), row()).repairable
     assert orphan(stripe(), None).kind is FindingKind.ORPHAN_IN_STRIPE
     assert orphan(stripe(), row("cancelled", stripe_invoice_id=None)) is not None
+    assert not orphan(stripe("open"), row("cancelled")).repairable  # payable, not ours
+    assert orphan(stripe("draft"), row("cancelled")).repairable
+    assert orphan(stripe("void"), row("cancelled")) is None
 
 
 def test_counts_name_every_kind():
@@ -84,3 +87,9 @@ def test_counts_name_every_kind():
 ])
 def test_the_latest_configured_day_that_has_arrived_is_due_once(today, sent, due):
     assert reminder_due(date(2026, 11, 1), today, [3, 7, 14], sent) == due
+
+
+def test_the_due_day_is_stripes_due_moment_in_the_billing_time_zone():
+    assert due_day(datetime(2026, 11, 2, 3, tzinfo=UTC), "America/Toronto") == date(2026, 11, 1)
+    assert due_day(datetime(2026, 11, 2, 12, tzinfo=UTC), "America/Toronto") == date(2026, 11, 2)
+    assert due_day(None, "America/Toronto") is None

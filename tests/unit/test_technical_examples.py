@@ -174,3 +174,86 @@ def test_every_error_code_is_explained_in_the_admin_guide():
     guide = GUIDE.read_text(encoding="utf-8")
     missing = sorted(code for code in codes_in_source() if f"`{code}`" not in guide)
     assert not missing, f"codes missing from BILLING_ADMIN_GUIDE.md: {missing}"
+
+
+# "Usage rules": each worked example computed with the product's row builder.
+
+def _call_row(call_type: str, status: str, seconds: float, cents: str | None):
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from billing.domain.usage import CallUsage
+    from billing.usecases.usage_rows import Pricing, draft_row
+
+    start = datetime(2026, 10, 5, 15, tzinfo=UTC)
+    call = CallUsage(call_id="c", agent_id="a", call_type=call_type, status=status,
+                     started_at=start, ended_at=start + timedelta(seconds=seconds),
+                     duration_ms=int(seconds * 1000),
+                     combined_cost_cents=None if cents is None else Decimal(cents))
+    pricing = Pricing(cards=(DEFAULT_RATE_CARD,), zone=ZoneInfo("America/Toronto"),
+                      mapped_agents=frozenset({"a"}))
+    return call, draft_row(call, pricing)
+
+
+@pytest.mark.parametrize(("call_type", "label", "minutes", "twilio"), [
+    ("phone_call", "`phone_call`, `ended`", 3, "0.066"),
+    ("web_call", "`web_call`, `ended`", 0, "0.000"),
+])
+def test_usage_rule_twilio_minutes_only_for_telephone_calls(call_type, label, minutes, twilio):
+    _, row = _call_row(call_type, "ended", 125.4, "14.7")
+    assert (row.billed_minutes, row.twilio_cost_usd) == (minutes, Decimal(twilio))
+    assert row.retell_cost_usd_cents / 100 == Decimal("0.147")
+    assert_in_doc(f"| {label} | {minutes} | {twilio} | 0.147 |")
+
+
+@pytest.mark.parametrize(("status", "seconds", "cents", "label", "cells"), [
+    ("error", 95, "3.2", "`phone_call`, `error` after 95 s", "| yes | 2 | 0.044 | 0.032 |"),
+    ("not_connected", 0, "3.2", "`phone_call`, `not_connected`, 0 s",
+     "| yes | 0 | 0.000 | 0.032 |"),
+    ("error", 95, "0", "`phone_call`, `error`, no charge", "| no | — | — | — |"),
+])
+def test_usage_rule_every_charged_call_is_billed(status, seconds, cents, label, cells):
+    from billing.domain.usage import billable_call
+
+    call, row = _call_row("phone_call", status, seconds, cents)
+    kept = billable_call(call)
+    assert kept == cells.startswith("| yes")
+    if kept:
+        minutes, twilio, retell = (c.strip() for c in cells.split("|")[2:5])
+        assert (row.billed_minutes, row.twilio_cost_usd) == (int(minutes), Decimal(twilio))
+        assert row.retell_cost_usd_cents / 100 == Decimal(retell)
+    assert_in_doc(f"| {label} {cells}")
+
+
+def test_usage_rule_an_api_chat_has_no_sms_segments():
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from billing.domain.usage import ChatUsage
+    from billing.usecases.usage_rows import Pricing, draft_row
+
+    start = datetime(2026, 10, 5, 15, tzinfo=UTC)
+    chat = ChatUsage(chat_id="h", agent_id="a", chat_type="api_chat", status="ended",
+                     started_at=start, ended_at=start, combined_cost_cents=Decimal("1.25"))
+    row = draft_row(chat, Pricing(cards=(DEFAULT_RATE_CARD,), zone=ZoneInfo("America/Toronto"),
+                                  mapped_agents=frozenset({"a"})))
+    assert (row.sms_segments, row.twilio_cost_usd) == (0, 0)
+    assert row.retell_cost_usd_cents / 100 == Decimal("0.0125")
+    assert_in_doc("`api_chat` → 0 segments, Twilio 0.0000 USD, Retell 0.0125 USD")
+
+
+def test_the_documented_sync_overlap_is_the_real_one():
+    from billing.usecases.usage_sync import DEFAULT_OVERLAP
+
+    hours = int(DEFAULT_OVERLAP.total_seconds() // 3600)
+    assert_in_doc(f"high-water mark minus {hours} hours")
+    assert "minus 2 hours" not in doc_text()
+
+
+def test_the_rounding_is_stated_once_and_matches_the_code():
+    lines = build_invoice_lines(TOTALS, FX, Decimal("15"), MONTH)
+    ai = next(line for line in lines.lines if line.key == "ai")
+    assert ai.amount_cad == lines.retell_ai_chat_cost_cad + lines.retell_ai_voice_cost_cad
+    assert_in_doc("so the AI line is Retell chat (rounded) + Retell voice (rounded)")
+    assert lines.lines[1].description.endswith("208 billed minutes (each call rounded up), 25 calls")
+    assert_in_doc("208 billed minutes (each call rounded up), 25 calls")

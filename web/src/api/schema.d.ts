@@ -1414,7 +1414,7 @@ export interface components {
             /**
              * Total Call Minutes
              * Format: decimal
-             * @description Minutes, a decimal string with exactly 2 places
+             * @description Billed call minutes: each telephone call's duration rounded up to the whole minute (61 s = 2 min), web calls have none.
              */
             total_call_minutes: string;
             /**
@@ -1769,7 +1769,7 @@ export interface components {
             /**
              * Total Call Minutes
              * Format: decimal
-             * @description Minutes, a decimal string with exactly 2 places
+             * @description Billed call minutes: each telephone call's duration rounded up to the whole minute (61 s = 2 min), web calls have none.
              */
             total_call_minutes: string;
             /**

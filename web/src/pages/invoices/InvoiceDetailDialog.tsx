@@ -129,7 +129,7 @@ function DetailBody({ inv }: { inv: Detail }) {
           <Item label="Total Chats" value={formatCount(inv.total_chats)} />
           <Item label="Total Calls" value={formatCount(inv.total_calls)} />
           <Item label="SMS Segments" value={formatCount(inv.total_sms_segments)} />
-          <Item label="Call Minutes" value={formatMinutes(inv.total_call_minutes)} />
+          <Item label="Billed minutes (rounded up per call)" value={formatMinutes(inv.total_call_minutes)} />
         </dl>
       </Section>
       <Section title="Cost Breakdown">
