@@ -91,6 +91,13 @@ def test_error_statuses_reference_the_one_problem_schema():
                 assert schema == {"$ref": "#/components/schemas/Problem"}, (path, method)
 
 
+def test_every_2xx_with_a_body_says_what_it_is():
+    for path, method, op in operations(printed_document()):
+        for status, response in op["responses"].items():
+            if status.startswith("2") and status != "204":
+                assert response.get("content"), (path, method, status)
+
+
 def test_no_content_and_redirect_responses_have_no_body():
     ops = {op["operationId"]: op for _, _, op in operations(printed_document())}
     assert "content" not in ops["delete_customer"]["responses"]["204"]
