@@ -188,3 +188,17 @@ def test_without_a_stripe_key_the_pass_waits(world_deps, world, admin_conn):
     assert (done.status, done.failures) == ("stripe_not_configured", {})
     assert admin_conn.execute("select count(*) from billing_reconciliation_runs"
                               ).fetchone()[0] == 0
+
+
+def test_days_count_from_stripes_due_day_in_the_billing_time_zone(
+        world_deps, world, admin_conn, stripe_standin):
+    enable_reminders(admin_conn, days=(3,))
+    ours, theirs = sent_invoice(world_deps, world, "beta", admin_conn, date(2026, 11, 2),
+                                stripe_standin)
+    # Due at 03:00 UTC on Nov 2, that is 22:00 on Nov 1 in Toronto: due on Nov 1 there.
+    stripe_standin.set_due_date(theirs, int(datetime(2026, 11, 2, 3, tzinfo=UTC).timestamp()))
+
+    reminded = send_due_reminders(world_deps, date(2026, 11, 4))
+
+    assert [(r.invoice_id, r.due_date, r.days_overdue) for r in reminded] == [
+        (ours, date(2026, 11, 1), 3)]

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from billing.domain.reconciliation import FindingKind, compare, counts, orphan
-from billing.domain.reminders import reminder_due
+from billing.domain.reminders import due_day, reminder_due
 from billing.ports import StripeInvoice
 
 OURS = "0b9f3c1e-6d2a-4c55-9a43-111111111111"
@@ -84,3 +84,9 @@ def test_counts_name_every_kind():
 ])
 def test_the_latest_configured_day_that_has_arrived_is_due_once(today, sent, due):
     assert reminder_due(date(2026, 11, 1), today, [3, 7, 14], sent) == due
+
+
+def test_the_due_day_is_stripes_due_moment_in_the_billing_time_zone():
+    assert due_day(datetime(2026, 11, 2, 3, tzinfo=UTC), "America/Toronto") == date(2026, 11, 1)
+    assert due_day(datetime(2026, 11, 2, 12, tzinfo=UTC), "America/Toronto") == date(2026, 11, 2)
+    assert due_day(None, "America/Toronto") is None

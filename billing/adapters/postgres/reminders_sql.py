@@ -8,13 +8,14 @@ from billing.adapters.postgres.sessions import Connection
 
 
 def overdue_open(conn: Connection, today: date) -> list[dict[str, Any]]:
-    """Emailed invoices past their due date and complete in Stripe, with the
-    configured days already reminded."""
+    """Emailed invoices complete in Stripe whose recorded due date is today or earlier
+    (Stripe's due day in the billing time zone decides; it is at most a day apart),
+    with the configured days already reminded."""
     return conn.execute(
         "select i.id::text as id, i.due_date, array(select r.reminder_day from"
         " billing_invoice_reminders r where r.invoice_id = i.id and r.reminder_day is not null)"
         " as sent_days from invoice_records i where i.invoice_status in ('sent', 'overdue')"
-        " and i.due_date < %s and i.stripe_state = 'complete' and i.stripe_invoice_id is not null"
+        " and i.due_date <= %s and i.stripe_state = 'complete' and i.stripe_invoice_id is not null"
         " order by i.due_date, i.id", [today]).fetchall()
 
 
