@@ -30,7 +30,8 @@ ACTIONS: dict[str, frozenset[Status]] = {
     "cancel": frozenset({Status.DRAFT, Status.FINALIZED, Status.SENT, Status.OVERDUE}),
     "refresh": frozenset(Status),
     "pdf": frozenset({Status.FINALIZED, Status.SENT, Status.OVERDUE, Status.PAID}),
-    "remind": frozenset({Status.FINALIZED, Status.SENT, Status.OVERDUE}),
+    # a reminder re-sends an e-mailed invoice; a finalized one is sent with "send"
+    "remind": frozenset({Status.SENT, Status.OVERDUE}),
 }
 
 

@@ -6,8 +6,9 @@ Our invoice rows and Stripe's invoices are compared one by one:
   our draft) and our status would move forward — repairable, forward only;
 * ``amount_mismatch``: Stripe's total or lines differ from ours — never repaired;
 * ``orphan_in_stripe``: a Stripe invoice carrying our ``carexps_invoice_id``
-  with no row, or whose row points at another Stripe invoice (or was
-  cancelled) — repairable only while it is a draft (it is deleted);
+  with no row, whose row points at another Stripe invoice, or whose row is
+  cancelled while it is still live in Stripe — repairable only while it is a
+  draft (it is deleted);
 * ``missing_in_stripe``: a row whose Stripe invoice Stripe does not know (gone,
   or of another account or mode);
 * ``stuck``: a row whose Stripe step has not completed for more than an hour;
@@ -88,20 +89,27 @@ def compare(row: Mapping[str, Any], si: StripeInvoice) -> list[Finding]:
     return found
 
 
+#: Stripe statuses of an invoice a customer can still be asked to pay.
+LIVE = frozenset({"draft", "open", "uncollectible"})
+
+
 def orphan(si: StripeInvoice, row: Mapping[str, Any] | None) -> Finding | None:
     """A Stripe invoice made for one of our rows that the row does not own, or None.
 
-    A row still waiting for its Stripe id (saga not finished) owns its invoice."""
+    A row still waiting for its Stripe id (saga not finished) owns its invoice; a
+    cancelled row owns none that is still live in Stripe."""
     wanted = si.metadata.get(METADATA_KEY)
-    if not wanted or (row is not None and row["stripe_invoice_id"] == si.id):
+    cancelled = row is not None and row["invoice_status"] == Status.CANCELLED
+    if not wanted or (row is not None and row["stripe_invoice_id"] == si.id
+                      and not (cancelled and si.status in LIVE)):
         return None
     if row is not None and row["stripe_invoice_id"] is None \
             and row["invoice_status"] != Status.CANCELLED:
         return None
     if row is None:
         why = "no invoice of ours has this id"
-    elif row["stripe_invoice_id"] is None:
-        why = "that invoice was cancelled before Stripe's id was recorded"
+    elif cancelled:
+        why = f"that invoice is cancelled while this one is {si.status} in Stripe"
     else:
         why = f"that invoice belongs to the Stripe invoice {row['stripe_invoice_id']}"
     return Finding(FindingKind.ORPHAN_IN_STRIPE, invoice_id=row["id"] if row else None,

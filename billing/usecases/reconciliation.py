@@ -137,10 +137,10 @@ def _compare_invoices(payments: PaymentGateway, stripe: dict[str, StripeInvoice]
     found: list[rules.Finding] = []
     for si in stripe.values():
         row = by_stripe_id.get(si.id)
-        if row is None:
-            orphan = rules.orphan(si, by_id.get(si.metadata.get(rules.METADATA_KEY, "")))
-            found += [orphan] if orphan else []
-        elif row["stripe_state"] == "complete":
+        orphan = rules.orphan(si, row or by_id.get(si.metadata.get(rules.METADATA_KEY, "")))
+        if orphan is not None:
+            found.append(orphan)
+        elif row is not None and row["stripe_state"] == "complete":
             found += rules.compare(row, si)
     for row in rows:
         unlisted = row["stripe_invoice_id"] and row["stripe_invoice_id"] not in stripe

@@ -63,9 +63,9 @@ def test_an_open_invoice_is_reminded_by_hand(api, admin_headers, admin_persona, 
     assert len(reminders) == 2 and reminders[0]["actor_id"] == admin_persona.user_id
 
 
-def test_a_draft_or_a_paid_invoice_is_not_reminded(api, admin_headers, world, world_deps,
-                                                   stripe_standin):
-    draft = generate(world_deps, world, "acme", "draft")
+def test_a_finalized_or_a_paid_invoice_is_not_reminded(api, admin_headers, world, world_deps,
+                                                       stripe_standin):
+    draft = generate(world_deps, world, "acme", "finalize")  # never e-mailed: "send" it
     paid = generate(world_deps, world, "beta", "send")
     stripe_standin.mark_paid(paid["stripe_invoice_id"], webhook=False)
 

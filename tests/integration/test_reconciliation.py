@@ -147,6 +147,20 @@ def test_an_orphan_draft_with_our_metadata_is_deleted_on_repair(
     assert again["repaired_total"] == 0
 
 
+def test_an_invoice_cancelled_here_but_still_payable_in_stripe_is_an_orphan(
+        world_deps, world, admin_conn):
+    ours, theirs = invoice(world_deps, world, "acme")
+    admin_conn.execute("update invoice_records set invoice_status = 'cancelled' where id = %s",
+                       [ours])
+
+    run = reconcile(world_deps, None, REPAIR)
+
+    orphan = finding(run, "orphan_in_stripe")
+    assert (orphan["invoice_id"], orphan["stripe_invoice_id"], orphan["stripe_status"]) == (
+        ours, theirs, "open")
+    assert (orphan["repairable"], orphan["repaired"]) == (False, False)
+
+
 def test_a_row_whose_stripe_invoice_is_gone_is_missing(
         world_deps, world, stripe_sdk, admin_conn):
     ours, theirs = invoice(world_deps, world, "acme", mode="draft")

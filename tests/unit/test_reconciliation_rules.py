@@ -66,6 +66,9 @@ def test_orphans_are_stripe_invoices_no_row_of_ours_owns():
     assert not orphan(stripe("open", invoice_id="in_2"), row()).repairable
     assert orphan(stripe(), None).kind is FindingKind.ORPHAN_IN_STRIPE
     assert orphan(stripe(), row("cancelled", stripe_invoice_id=None)) is not None
+    assert not orphan(stripe("open"), row("cancelled")).repairable  # payable, not ours
+    assert orphan(stripe("draft"), row("cancelled")).repairable
+    assert orphan(stripe("void"), row("cancelled")) is None
 
 
 def test_counts_name_every_kind():

@@ -10,10 +10,6 @@ const CONFIG: Record<string, { label: string; className: string; Icon: typeof Fi
   cancelled: { label: 'Cancelled', className: 'bg-gray-100 text-gray-600 line-through', Icon: XCircle },
 }
 
-export function statusLabel(status: string): string {
-  return CONFIG[status]?.label ?? status
-}
-
 /** An invoice status as a coloured badge with an icon. */
 export function StatusBadge({ status }: { status: string }) {
   const { label, className, Icon } = CONFIG[status] ?? { label: status, className: 'bg-gray-100 text-gray-700', Icon: FileText }

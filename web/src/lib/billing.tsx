@@ -1,6 +1,6 @@
 /** What every page needs: the API client, where the console is mounted, downloads. */
 import { createContext, useContext } from 'react'
-import { ApiError, toApiError, type ApiClient } from '../api/client'
+import { toApiError, type ApiClient } from '../api/client'
 
 export interface Billing {
   client: ApiClient
@@ -42,5 +42,3 @@ export async function downloadCsv(client: ApiClient, path: CsvPath, query: Recor
   link.remove()
   setTimeout(() => URL.revokeObjectURL(url), 10_000)
 }
-
-export { ApiError }

@@ -9,6 +9,7 @@ import { SelectField } from '../../components/Field'
 import { Loading } from '../../components/Spinner'
 import { downloadCsv, useBilling } from '../../lib/billing'
 import { formatPercent } from '../../lib/format'
+import { useAction } from '../../lib/useAction'
 import { useLoad } from '../../lib/useLoad'
 import { AgentsDialog } from './AgentsDialog'
 import { CustomerDialog } from './CustomerDialog'
@@ -29,21 +30,12 @@ export function CustomersPage() {
   const [auto, setAuto] = useState('')
   const [open, setOpen] = useState<Open>(null)
   const [notice, setNotice] = useState<string | null>(null)
-  const [actionError, setActionError] = useState<unknown>(null)
   const [syncing, setSyncing] = useState<string | null>(null)
-  const [exporting, setExporting] = useState(false)
+  const action = useAction()
   const filters = { search: search.trim() || undefined, auto_invoice: auto === '' ? undefined : auto === 'on' }
   const list = useLoad(() => unwrap(client.GET('/api/billing/customers', { params: { query: { ...filters, page_size: 200 } } })), JSON.stringify(filters))
 
-  const act = async (work: () => Promise<void>) => {
-    setActionError(null)
-    try {
-      await work()
-    } catch (e) {
-      setActionError(e)
-    }
-  }
-  const sync = (c: Customer) => act(async () => {
+  const sync = (c: Customer) => action.run(async () => {
     setSyncing(c.id)
     try {
       await unwrap(client.POST('/api/billing/customers/{customer_id}/stripe-sync', { params: { path: { customer_id: c.id } } }))
@@ -53,14 +45,7 @@ export function CustomersPage() {
       setSyncing(null)
     }
   })
-  const exportCsv = () => act(async () => {
-    setExporting(true)
-    try {
-      await downloadCsv(client, '/api/billing/customers/export.csv', { search: filters.search, auto_invoice: auto === '' ? undefined : String(auto === 'on') })
-    } finally {
-      setExporting(false)
-    }
-  })
+  const exportCsv = () => action.run(() => downloadCsv(client, '/api/billing/customers/export.csv', { search: filters.search, auto_invoice: auto === '' ? undefined : String(auto === 'on') }))
   const saved = (message: string) => {
     setOpen(null)
     setNotice(message)
@@ -73,7 +58,7 @@ export function CustomersPage() {
       <div className="flex flex-wrap items-end justify-between gap-3">
         <h1 className="text-2xl font-semibold text-gray-900">Customers</h1>
         <div className="flex flex-wrap gap-2">
-          <Button busy={exporting} icon={<Download className="h-4 w-4" aria-hidden="true" />} onClick={() => void exportCsv()}>Export CSV</Button>
+          <Button busy={action.busy && syncing === null} icon={<Download className="h-4 w-4" aria-hidden="true" />} onClick={() => void exportCsv()}>Export CSV</Button>
           <Button variant="primary" icon={<Plus className="h-4 w-4" aria-hidden="true" />} onClick={() => setOpen({ kind: 'add' })}>Add New Customer</Button>
         </div>
       </div>
@@ -89,7 +74,7 @@ export function CustomersPage() {
         </SelectField>
       </div>
       {notice && <Alert tone="success">{notice}</Alert>}
-      {actionError !== null && <ErrorAlert error={actionError} />}
+      {action.error !== null && <ErrorAlert error={action.error} />}
       {list.error !== null && <ErrorAlert error={list.error} onRetry={list.reload} />}
       {!list.data && list.loading && <Loading label="Loading customers…" />}
       {list.data && (

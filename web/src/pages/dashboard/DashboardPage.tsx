@@ -7,6 +7,7 @@ import { Button } from '../../components/Button'
 import { Loading } from '../../components/Spinner'
 import { downloadCsv, useBilling } from '../../lib/billing'
 import { formatCad, formatCount, formatPeriod, formatTrend } from '../../lib/format'
+import { useAction } from '../../lib/useAction'
 import { useLoad } from '../../lib/useLoad'
 import { InvoiceDetailDialog } from '../invoices/InvoiceDetailDialog'
 import { GenerateWizard } from '../wizard/GenerateWizard'
@@ -21,19 +22,8 @@ export function DashboardPage() {
   const dashboard = useLoad(() => unwrap(client.GET('/api/billing/dashboard')), 'dashboard')
   const [wizard, setWizard] = useState(false)
   const [viewing, setViewing] = useState<string | null>(null)
-  const [exporting, setExporting] = useState(false)
-  const [exportError, setExportError] = useState<unknown>(null)
-
-  const exportReport = async () => {
-    setExporting(true)
-    setExportError(null)
-    try {
-      await downloadCsv(client, '/api/billing/reports/usage.csv', { preset: 'previous_month' })
-    } catch (e) {
-      setExportError(e)
-    }
-    setExporting(false)
-  }
+  const exporting = useAction()
+  const exportReport = () => exporting.run(() => downloadCsv(client, '/api/billing/reports/usage.csv', { preset: 'previous_month' }))
 
   const d = dashboard.data
   return (
@@ -44,10 +34,10 @@ export function DashboardPage() {
           <Button variant="primary" icon={<Wand2 className="h-4 w-4" aria-hidden="true" />} onClick={() => setWizard(true)}>Generate Monthly Invoices</Button>
           <Button icon={<FileText className="h-4 w-4" aria-hidden="true" />} onClick={() => navigate(to('invoices'))}>View Invoice History</Button>
           <Button icon={<Users className="h-4 w-4" aria-hidden="true" />} onClick={() => navigate(to('customers'))}>Manage Customers</Button>
-          <Button busy={exporting} icon={<Download className="h-4 w-4" aria-hidden="true" />} onClick={() => void exportReport()}>Export Report</Button>
+          <Button busy={exporting.busy} icon={<Download className="h-4 w-4" aria-hidden="true" />} onClick={() => void exportReport()}>Export Report</Button>
         </div>
       </div>
-      {exportError !== null && <ErrorAlert error={exportError} />}
+      {exporting.error !== null && <ErrorAlert error={exporting.error} />}
       {dashboard.error !== null && <ErrorAlert error={dashboard.error} onRetry={dashboard.reload} />}
       {!d && dashboard.loading && <Loading label="Loading the dashboard…" />}
       {d && (

@@ -8,6 +8,7 @@ import { Loading } from '../../components/Spinner'
 import { StatusBadge } from '../../components/StatusBadge'
 import { downloadCsv, useBilling } from '../../lib/billing'
 import { formatCad, formatCount, formatDay, formatMinutes, formatPeriod } from '../../lib/format'
+import { useAction } from '../../lib/useAction'
 import { useLoad } from '../../lib/useLoad'
 import { InvoiceDetailDialog } from './InvoiceDetailDialog'
 import { InvoiceFilters, NO_FILTERS, type Filters } from './InvoiceFilters'
@@ -44,8 +45,7 @@ export function InvoiceHistoryPage() {
   const [sort, setSort] = useState<{ key: SortKey; order: 'asc' | 'desc' }>({ key: 'created', order: 'desc' })
   const [page, setPage] = useState(1)
   const [viewing, setViewing] = useState<string | null>(null)
-  const [exporting, setExporting] = useState(false)
-  const [exportError, setExportError] = useState<unknown>(null)
+  const exporting = useAction()
   const settled = useSettled(filters, 300)
   const q = query(settled)
 
@@ -60,16 +60,7 @@ export function InvoiceHistoryPage() {
     setPage(1)
   }
   const sortBy = (k: SortKey) => setSort((s) => ({ key: k, order: s.key === k && s.order === 'desc' ? 'asc' : 'desc' }))
-  const exportCsv = async () => {
-    setExporting(true)
-    setExportError(null)
-    try {
-      await downloadCsv(client, '/api/billing/invoices/export.csv', { ...q, sort: sort.key, order: sort.order })
-    } catch (e) {
-      setExportError(e)
-    }
-    setExporting(false)
-  }
+  const exportCsv = () => exporting.run(() => downloadCsv(client, '/api/billing/invoices/export.csv', { ...q, sort: sort.key, order: sort.order }))
 
   const data = invoices.data
   const pages = data ? Math.max(1, Math.ceil(data.total / PAGE_SIZE)) : 1
@@ -90,9 +81,9 @@ export function InvoiceHistoryPage() {
     <div className="space-y-4">
       <div className="flex flex-wrap items-end justify-between gap-3">
         <h1 className="text-2xl font-semibold text-gray-900">Invoice History</h1>
-        <Button busy={exporting} icon={<Download className="h-4 w-4" aria-hidden="true" />} onClick={() => void exportCsv()}>Export CSV</Button>
+        <Button busy={exporting.busy} icon={<Download className="h-4 w-4" aria-hidden="true" />} onClick={() => void exportCsv()}>Export CSV</Button>
       </div>
-      {exportError !== null && <ErrorAlert error={exportError} />}
+      {exporting.error !== null && <ErrorAlert error={exporting.error} />}
       <InvoiceFilters value={filters} onChange={changeFilters} customers={customers.data?.items ?? []} />
       {invoices.error !== null && <ErrorAlert error={invoices.error} onRetry={invoices.reload} />}
       {!data && invoices.loading && <Loading label="Loading invoices…" />}
