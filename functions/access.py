@@ -26,6 +26,7 @@ def get_access(call: Call) -> AccessStatus:
 
 
 @endpoint(bp, "POST", "billing/mfa/verify", summary="Verify today's MFA code (TOTP)",
-          gate="token", body=MfaCode, response=MfaVerified, tag="access")
+          gate="token", body=MfaCode, response=MfaVerified, tag="access",
+          errors=(429, 503))
 def post_mfa_verify(call: Call) -> MfaVerified:
     return verify_mfa(call.principal, call.body.code, deps=call.deps)

@@ -3,13 +3,14 @@ cancel, refresh. Money is JSON strings (Decimal); ids in routes must be UUIDs.""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import azure.functions as func
 from pydantic import BaseModel, Field
 
 from billing.domain.api_types import (
+    ActorType,
     Cad,
     FxRateText,
     FxSource,
@@ -93,21 +94,41 @@ class TimelineEntry(BaseModel):
     """A status milestone (``kind`` status) or an audit entry (``kind`` audit)."""
 
     at: datetime
-    kind: str
+    kind: Literal["status", "audit"]
     event: str
     label: str
-    actor_type: str | None = None
+    actor_type: ActorType | None = None
     actor_id: str | None = None
     details: dict[str, Any] | None = None
+
+
+class InvoiceLineItem(BaseModel):
+    """A line as stored with the invoice and sent to Stripe."""
+
+    key: Literal["sms", "voice", "ai", "markup"]
+    description: str
+    amount_cad: Cad
+    amount_cents: int
+
+
+class RateCardUsed(BaseModel):
+    """A rate card behind the invoice's usage (rates in USD, as stored)."""
+
+    id: str
+    effective_from: date
+    usd_per_segment: str
+    usd_per_minute: str
+    prompt_segments: int
+    segment_rules: Literal["toll_free", "standard"]
 
 
 class InvoiceDetail(InvoiceSummary):
     """The detail modal: costs, line items, FX and rate cards used, timeline."""
 
     usage_records: int
-    line_items: list[dict[str, Any]]
+    line_items: list[InvoiceLineItem]
     fx: InvoiceFx
-    rate_cards: list[dict[str, Any]]
+    rate_cards: list[RateCardUsed]
     stripe_error: str | None
     timeline: list[TimelineEntry]
 
@@ -121,7 +142,8 @@ def list_invoices(call: Call) -> InvoicePage:
 
 @endpoint(bp, "GET", BASE + "/export.csv", query=history.InvoiceFilterQuery,
           media_type="text/csv", tag="invoices",
-          summary="Export the filtered invoices as CSV (formula-safe)")
+          summary="Export the filtered invoices as CSV (formula-safe)",
+          errors=(429,))
 def export_invoices(call: Call) -> func.HttpResponse:
     body = history.export_invoices(call.deps, call.principal, call.query)
     day = local_today(call.deps.clock.now(), call.deps.settings.billing_time_zone).isoformat()
@@ -139,7 +161,8 @@ def get_invoice(call: Call) -> InvoiceDetail:
 
 
 @endpoint(bp, "GET", ITEM + "/pdf", status=302, tag="invoices",
-          summary="Redirect to Stripe's PDF of a finalized invoice")
+          summary="Redirect to Stripe's PDF of a finalized invoice",
+          errors=(409,))
 def get_invoice_pdf(call: Call) -> func.HttpResponse:
     url = history.pdf_url(call.deps, call.principal, _invoice_id(call))
     return func.HttpResponse(status_code=302,
@@ -147,25 +170,29 @@ def get_invoice_pdf(call: Call) -> func.HttpResponse:
 
 
 @endpoint(bp, "POST", ITEM + "/send", response=InvoiceSummary, tag="invoices",
-          summary="Send the invoice from Stripe (finalizing a draft first)")
+          summary="Send the invoice from Stripe (finalizing a draft first)",
+          errors=(409, 429, 502, 503))
 def send_invoice(call: Call) -> InvoiceSummary:
     return _summary(actions.send_invoice(call.deps, call.principal, _invoice_id(call)))
 
 
 @endpoint(bp, "POST", ITEM + "/mark-paid", response=InvoiceSummary, tag="invoices",
-          summary="Record a payment received outside Stripe")
+          summary="Record a payment received outside Stripe",
+          errors=(409, 429, 502, 503))
 def mark_invoice_paid(call: Call) -> InvoiceSummary:
     return _summary(actions.mark_paid(call.deps, call.principal, _invoice_id(call)))
 
 
 @endpoint(bp, "POST", ITEM + "/cancel", response=InvoiceSummary, tag="invoices",
-          summary="Cancel the invoice (Stripe draft deleted or invoice voided; usage released)")
+          summary="Cancel the invoice (Stripe draft deleted or invoice voided; usage released)",
+          errors=(409, 429, 502, 503))
 def cancel_invoice(call: Call) -> InvoiceSummary:
     return _summary(actions.cancel_invoice(call.deps, call.principal, _invoice_id(call)))
 
 
 @endpoint(bp, "POST", ITEM + "/refresh", response=InvoiceSummary, tag="invoices",
-          summary="Re-read the invoice from Stripe (status only moves forward)")
+          summary="Re-read the invoice from Stripe (status only moves forward)",
+          errors=(409, 429, 502, 503))
 def refresh_invoice(call: Call) -> InvoiceSummary:
     return _summary(actions.refresh_invoice(call.deps, call.principal, _invoice_id(call)))
 

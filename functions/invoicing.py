@@ -49,7 +49,8 @@ def _ids(values: list[UUID] | None) -> list[str] | None:
 
 @endpoint(bp, "POST", "billing/invoices/preview", body=PreviewIn, response=InvoicePreview,
           tag="invoices",
-          summary="Preview invoices for a period: usage, costs, FX, totals, warnings")
+          summary="Preview invoices for a period: usage, costs, FX, totals, warnings",
+          errors=(503,))
 def preview_invoices(call: Call) -> dict:
     body: PreviewIn = call.body
     if body.sync:
@@ -73,7 +74,7 @@ def _accepted(call: Call, view: dict) -> func.HttpResponse:
 
 
 @endpoint(bp, "POST", "billing/invoice-batches", body=BatchIn, response=InvoiceBatch,
-          status=202, tag="invoices", queue_output=BATCH_QUEUE,
+          status=202, tag="invoices", queue_output=BATCH_QUEUE, errors=(409, 429, 503),
           summary="Start generating invoices for customers (draft, finalize or send): 202 "
                   "with the queued batch; poll its Location for progress")
 def create_invoice_batch(call: Call) -> func.HttpResponse:

@@ -1,6 +1,8 @@
 """Retell's webhook: signed call and chat events into the usage ledger."""
 from __future__ import annotations
 
+from typing import Literal
+
 import azure.functions as func
 from pydantic import BaseModel
 
@@ -13,7 +15,7 @@ class RetellWebhookOut(BaseModel):
     """What became of the event's record (see ``WebhookOutcome``)."""
 
     event: str
-    outcome: str
+    outcome: Literal["inserted", "updated", "unchanged", "drift", "skipped"]
 
 
 @endpoint(bp, "POST", "billing/retell/webhook",

@@ -23,7 +23,8 @@ def get_billing_settings(call: Call) -> SettingsView:
 
 
 @endpoint(bp, "PUT", BASE, summary="Save settings sections (only the fields sent change)",
-          body=SettingsUpdate, response=SettingsView, tag="settings")
+          body=SettingsUpdate, response=SettingsView, tag="settings",
+          errors=(503,))
 def put_billing_settings(call: Call) -> SettingsView:
     return uc.update_settings(call.body, principal=call.principal, deps=call.deps)
 

@@ -1,9 +1,12 @@
 """Stripe's webhook: signed invoice events onto our invoices, each event once."""
 from __future__ import annotations
 
+from typing import Literal
+
 import azure.functions as func
 from pydantic import BaseModel
 
+from billing.domain.api_types import InvoiceStatus
 from functions._http import Call, endpoint
 
 bp = func.Blueprint()
@@ -14,9 +17,9 @@ class StripeWebhookOut(BaseModel):
 
     event_id: str
     event_type: str
-    outcome: str
+    outcome: Literal["applied", "unchanged", "deferred", "unknown_invoice", "ignored", "replay"]
     invoice_id: str | None = None
-    status: str | None = None
+    status: InvoiceStatus | None = None
 
 
 @endpoint(bp, "POST", "billing/stripe/webhook",

@@ -44,7 +44,8 @@ class UsageSyncOut(BaseModel):
 
 
 @endpoint(bp, "POST", "billing/usage/sync", summary="Sync a period's Retell usage into the ledger",
-          gate="admin", body=UsageSyncIn, response=UsageSyncOut, tag="usage")
+          gate="admin", body=UsageSyncIn, response=UsageSyncOut, tag="usage",
+          errors=(503,))
 def sync_usage(call: Call) -> UsageSyncOut:
     from billing.usecases.usage_sync import sync_period
 

@@ -58,6 +58,8 @@ StripeState = Literal["pending", "in_progress", "complete", "failed"]
 StripeLinkStatus = Literal["none", "pending", "linked", "failed"]
 InvoiceAction = Literal["send", "mark_paid", "cancel", "refresh", "pdf", "remind"]
 FxSource = Literal["bank_of_canada", "fallback", "fixed"]
+ActorType = Literal["user", "system"]
+Severity = Literal["ADMINISTRATIVE", "SECURITY", "INFO"]
 
 
 def _iso_day(value: Any) -> Any:

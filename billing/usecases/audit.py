@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing.adapters.postgres.audit_sql import AuditFilters, list_audit
-from billing.domain.api_types import MAX_PAGE, MAX_PAGE_SIZE, ApiDate
+from billing.domain.api_types import MAX_PAGE, MAX_PAGE_SIZE, ActorType, ApiDate, Severity
 from billing.domain.errors import ValidationFailed
 from billing.domain.principal import Principal
 
@@ -32,10 +32,10 @@ class AuditEntry(BaseModel):
 
     id: int
     occurred_at: datetime
-    actor_type: str
+    actor_type: ActorType
     actor_id: str | None
     action: str
-    severity: str
+    severity: Severity
     resource_type: str | None
     resource_id: str | None
     details: dict[str, Any]

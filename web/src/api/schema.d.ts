@@ -611,14 +611,20 @@ export interface components {
              * Format: date-time
              */
             occurred_at: string;
-            /** Actor Type */
-            actor_type: string;
+            /**
+             * Actor Type
+             * @enum {string}
+             */
+            actor_type: "user" | "system";
             /** Actor Id */
             actor_id: string | null;
             /** Action */
             action: string;
-            /** Severity */
-            severity: string;
+            /**
+             * Severity
+             * @enum {string}
+             */
+            severity: "ADMINISTRATIVE" | "SECURITY" | "INFO";
             /** Resource Type */
             resource_type: string | null;
             /** Resource Id */
@@ -1497,14 +1503,10 @@ export interface components {
             /** Usage Records */
             usage_records: number;
             /** Line Items */
-            line_items: {
-                [key: string]: unknown;
-            }[];
+            line_items: components["schemas"]["InvoiceLineItem"][];
             fx: components["schemas"]["InvoiceFx"];
             /** Rate Cards */
-            rate_cards: {
-                [key: string]: unknown;
-            }[];
+            rate_cards: components["schemas"]["RateCardUsed"][];
             /** Stripe Error */
             stripe_error: string | null;
             /** Timeline */
@@ -1585,6 +1587,27 @@ export interface components {
             date: string | null;
             /** Source */
             source: ("bank_of_canada" | "fallback" | "fixed") | null;
+        };
+        /**
+         * InvoiceLineItem
+         * @description A line as stored with the invoice and sent to Stripe.
+         */
+        InvoiceLineItem: {
+            /**
+             * Key
+             * @enum {string}
+             */
+            key: "sms" | "voice" | "ai" | "markup";
+            /** Description */
+            description: string;
+            /**
+             * Amount Cad
+             * Format: decimal
+             * @description Amount in CAD, a decimal string with exactly 2 places
+             */
+            amount_cad: string;
+            /** Amount Cents */
+            amount_cents: number;
         };
         /**
          * InvoiceListQuery
@@ -2419,6 +2442,30 @@ export interface components {
             allowed_methods?: string[] | null;
         };
         /**
+         * RateCardUsed
+         * @description A rate card behind the invoice's usage (rates in USD, as stored).
+         */
+        RateCardUsed: {
+            /** Id */
+            id: string;
+            /**
+             * Effective From
+             * Format: date
+             */
+            effective_from: string;
+            /** Usd Per Segment */
+            usd_per_segment: string;
+            /** Usd Per Minute */
+            usd_per_minute: string;
+            /** Prompt Segments */
+            prompt_segments: number;
+            /**
+             * Segment Rules
+             * @enum {string}
+             */
+            segment_rules: "toll_free" | "standard";
+        };
+        /**
          * RecentInvoice
          * @description One row of the recent activity table.
          */
@@ -2488,8 +2535,11 @@ export interface components {
         RetellWebhookOut: {
             /** Event */
             event: string;
-            /** Outcome */
-            outcome: string;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "inserted" | "updated" | "unchanged" | "drift" | "skipped";
         };
         /**
          * RunDetail
@@ -2786,18 +2836,18 @@ export interface components {
             event_id: string;
             /** Event Type */
             event_type: string;
-            /** Outcome */
-            outcome: string;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "applied" | "unchanged" | "deferred" | "unknown_invoice" | "ignored" | "replay";
             /**
              * Invoice Id
              * @default null
              */
             invoice_id: string | null;
-            /**
-             * Status
-             * @default null
-             */
-            status: string | null;
+            /** @default null */
+            status: components["schemas"]["Status"] | null;
         };
         /**
          * TimelineEntry
@@ -2809,8 +2859,11 @@ export interface components {
              * Format: date-time
              */
             at: string;
-            /** Kind */
-            kind: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "status" | "audit";
             /** Event */
             event: string;
             /** Label */
@@ -2819,7 +2872,7 @@ export interface components {
              * Actor Type
              * @default null
              */
-            actor_type: string | null;
+            actor_type: ("user" | "system") | null;
             /**
              * Actor Id
              * @default null
@@ -2990,6 +3043,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RetryLater"];
+            503: components["responses"]["RetryLater"];
             default: components["responses"]["Problem"];
         };
     };
@@ -3129,8 +3184,27 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input; `errors` lists every invalid field */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RetryLater"];
+            /** @description Stripe refused or failed */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3184,6 +3258,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RetryLater"];
             default: components["responses"]["Problem"];
         };
     };
@@ -3266,6 +3341,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RetryLater"];
             default: components["responses"]["Problem"];
         };
     };
@@ -3321,8 +3406,27 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input; `errors` lists every invalid field */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RetryLater"];
+            /** @description Stripe refused or failed */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3372,6 +3476,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stripe refused or failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["RetryLater"];
             default: components["responses"]["Problem"];
         };
     };
@@ -3469,6 +3592,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input; `errors` lists every invalid field */
             422: {
                 headers: {
@@ -3478,6 +3610,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RetryLater"];
             default: components["responses"]["Problem"];
         };
     };
@@ -3639,6 +3772,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RetryLater"];
             default: components["responses"]["Problem"];
         };
     };
@@ -3722,6 +3856,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             default: components["responses"]["Problem"];
         };
     };
@@ -3764,6 +3907,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RetryLater"];
+            /** @description Stripe refused or failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["RetryLater"];
             default: components["responses"]["Problem"];
         };
     };
@@ -3806,6 +3969,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RetryLater"];
+            /** @description Stripe refused or failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["RetryLater"];
             default: components["responses"]["Problem"];
         };
     };
@@ -3848,6 +4031,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RetryLater"];
+            /** @description Stripe refused or failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["RetryLater"];
             default: components["responses"]["Problem"];
         };
     };
@@ -3890,6 +4093,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["RetryLater"];
+            /** @description Stripe refused or failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["RetryLater"];
             default: components["responses"]["Problem"];
         };
     };
@@ -4004,6 +4227,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["RetryLater"];
             default: components["responses"]["Problem"];
         };
     };
@@ -4049,6 +4273,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input; `errors` lists every invalid field */
             422: {
                 headers: {
@@ -4058,6 +4291,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RetryLater"];
+            503: components["responses"]["RetryLater"];
             default: components["responses"]["Problem"];
         };
     };
@@ -4495,6 +4730,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["RetryLater"];
             default: components["responses"]["Problem"];
         };
     };
@@ -4638,6 +4874,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["RetryLater"];
             default: components["responses"]["Problem"];
         };
     };
