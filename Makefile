@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed
 	fuzz openapi
 # Run again with the app's connections through PgBouncer in transaction mode (Supabase's 6543).
 POOLER_TESTS := tests/integration/test_transaction_pooler.py tests/integration/test_invoicing.py \
+	tests/integration/test_batch_runner.py tests/integration/test_invoice_cancel_race.py \
 	tests/integration/test_invoice_actions.py tests/integration/test_stripe_webhook.py \
 	tests/integration/test_retell_webhook.py tests/integration/test_access.py \
 	tests/integration/test_access_entra.py tests/integration/test_mfa.py

@@ -5,7 +5,7 @@ Retell call and chat delivered twice, and signed Stripe events of paid invoices
 delivered at least once (the rest of the budget as random repeats) plus a few
 correctly signed malformed ones. The checks, after the run: no 5xx; reads and
 exports 200; each Stripe event recorded once and applied by exactly one delivery,
-every invoice paid with one audit row and one notification; each ended Retell
+every invoice paid with one audit row and one notification; each billed Retell
 record inserted by exactly one delivery and stored once; invalid tokens counted
 in at most one aggregated row per minute (never above the limit), the rest 429.
 """
@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from bench.load_client import Outcome, Request
+from billing.domain.usage import FINAL_CALL_STATUSES
 from standins.stripe_webhooks import sign
 
 STRIPE_URL = "/api/billing/stripe/webhook"
@@ -117,12 +118,20 @@ def check_stripe(outcomes: list[Outcome], conn, stripe_ids: list[str]) -> None:
     assert paid == notices == len(stripe_ids)
 
 
+def _billed_call(record: dict) -> bool:
+    """``billing.domain.usage.billable_call`` on a raw Retell call: ended, or charged."""
+    charged = (record.get("call_cost") or {}).get("combined_cost") or 0
+    return record["call_status"] == "ended" or (
+        record["call_status"] in FINAL_CALL_STATUSES and charged > 0)
+
+
 def check_retell(outcomes: list[Outcome], conn, standin) -> None:
-    """Each ended record inserted by exactly one delivery and stored once."""
+    """Each billed record (ended chats; calls ended or charged) inserted by exactly one
+    delivery and stored once."""
     assert {o.status for o in outcomes} <= {200, 204}
     inserted = Counter(o.request.key for o in outcomes
                        if o.status == 200 and json.loads(o.body)["outcome"] == "inserted")
-    ended = {r["call_id"] for r in standin.seed.calls if r["call_status"] == "ended"} | {
+    ended = {r["call_id"] for r in standin.seed.calls if _billed_call(r)} | {
         r["chat_id"] for r in standin.seed.chats if r["chat_status"] == "ended"}
     assert set(inserted) == ended and set(inserted.values()) == {1}
     rows = conn.execute("select count(*), count(distinct external_id) from usage_records"

@@ -144,7 +144,7 @@ def _azure_function(spec: RouteSpec, fn: Handler, queue_output: str | None) -> C
 
             return dispatch(spec, fn, req, get_deps())
     else:
-        def azure_function(req: func.HttpRequest,  # type: ignore[misc]
+        def azure_function(req: func.HttpRequest,
                            outbox: func.Out[str]) -> func.HttpResponse:
             from billing.bootstrap import get_deps
 

@@ -64,8 +64,10 @@ def preview_invoices(call: Call) -> dict:
 
 
 def _accepted(call: Call, view: dict) -> func.HttpResponse:
-    """202 with the batch view and its Location; the batch id goes on the queue."""
-    assert call.enqueue is not None  # declared with queue_output
+    """202 with the batch view and its Location; the batch id goes on the queue (the
+    endpoint's queue output binding)."""
+    if call.enqueue is None:
+        raise RuntimeError("the endpoint must declare queue_output")
     call.enqueue(view["id"])
     return func.HttpResponse(
         to_json(InvoiceBatch.model_validate(view)), status_code=202,

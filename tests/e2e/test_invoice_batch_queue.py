@@ -79,3 +79,29 @@ def test_a_batch_whose_message_fails_five_times_is_marked_failed_with_the_reason
     assert api.post(f"/api/billing/invoice-batches/{batch['id']}/retry",
                     headers=admin_headers).status_code == 202
     assert wait_for_batch(api, admin_headers, batch["id"])["status"] == "completed"
+
+
+def test_a_batch_of_200_customers_is_answered_in_under_a_second(api, admin_headers, world,
+                                                                world_deps, stripe_gateway,
+                                                                admin_conn):
+    from tests.fixtures.world import add_customer
+
+    ids = [add_customer(admin_conn, f"Clinic {n:03d}") for n in range(200)]
+    calls = []
+
+    def stripe_only_for_the_post():
+        calls.append(1)
+        if len(calls) > 1:  # keep the background run short: it stops at once
+            raise PaymentProviderError("Stripe is not configured.",
+                                       code="stripe_not_configured")
+        return stripe_gateway
+
+    world_deps.payments_factory = stripe_only_for_the_post
+    began = time.perf_counter()
+    resp = api.post("/api/billing/invoice-batches", headers=admin_headers,
+                    json={"period": PERIOD, "customer_ids": ids})
+    answered = time.perf_counter() - began
+    assert resp.status_code == 202, resp.text
+    assert (resp.json()["total"], len(resp.json()["items"])) == (200, 200)
+    assert answered < 1.0, answered
+    assert wait_for_batch(api, admin_headers, resp.json()["id"])["status"] == "failed"
