@@ -141,7 +141,8 @@ def _success(spec: RouteSpec, refs: dict[tuple[type, str], Any]) -> dict[str, An
     elif spec.response is not None:
         out["content"] = {spec.media_type: {"schema": refs[(spec.response, "serialization")]}}
     else:  # a document of its own kind (this OpenAPI document)
-        out["content"] = {spec.media_type: {"schema": {"type": "object"}}}
+        out["content"] = {spec.media_type: {"schema": {"type": "object",
+                                                       "additionalProperties": True}}}
     if spec.status in (201, 202):
         out.setdefault("headers", {})["Location"] = {"schema": {"type": "string"}}
     return out
