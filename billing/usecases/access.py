@@ -11,7 +11,7 @@ refusal is audited — without a valid token, aggregated per source and minute
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -111,13 +111,18 @@ def authorize(authorization: str | None, *, deps: Any, level: str, route: str,
     return principal
 
 
+#: Why the gate refuses a signed-in user (the problem ``code`` it would answer).
+DenialReason = Literal["forbidden_role", "mfa_not_enabled", "not_allow_listed",
+                       "mfa_verification_required"]
+
+
 class AccessStatus(BaseModel):
     """What the SPA needs to show or hide Billing Admin (``GET /api/billing/access``)."""
 
     user_id: str
     role: str
     allowed: bool
-    reason: str | None
+    reason: DenialReason | None
     mfa_enabled: bool
     verified_until: datetime | None
     locked_until: datetime | None
