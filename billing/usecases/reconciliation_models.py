@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from billing.domain.api_types import ApiDate
+from billing.domain.api_types import MAX_PAGE, MAX_PAGE_SIZE, ApiDate
 from billing.domain.reconciliation import FindingKind
 
 
@@ -104,5 +104,5 @@ class RunListQuery(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    page: int = Field(default=1, ge=1)
-    page_size: int = Field(default=50, ge=1, le=200)
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE)

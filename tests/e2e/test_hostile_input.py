@@ -30,7 +30,8 @@ def test_a_nul_byte_in_a_query_is_refused(api, admin_headers, path, params, fiel
     assert [e["field"] for e in body["errors"]] == [field]
 
 
-@pytest.mark.parametrize("path", [INVOICES, "/api/billing/customers", "/api/billing/audit"])
+@pytest.mark.parametrize("path", [INVOICES, "/api/billing/customers", "/api/billing/audit",
+                                  "/api/billing/reconciliation-runs"])
 @pytest.mark.parametrize(("params", "field"), [
     ({"page": "9223372036854775807"}, "query.page"), ({"page": "100001"}, "query.page"),
     ({"page_size": "201"}, "query.page_size")])

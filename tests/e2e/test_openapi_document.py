@@ -127,6 +127,14 @@ def test_webhooks_document_their_signature_headers():
     assert "204" in ops["retell_webhook"]["responses"]
 
 
+def test_every_page_and_page_size_is_bounded():
+    unbounded = [(path, p["name"]) for path, _, op in operations(printed_document())
+                 for p in op["parameters"]
+                 if p["name"] in ("page", "page_size") and p["schema"].get("maximum") not in (
+                     100_000 if p["name"] == "page" else 200,)]
+    assert unbounded == []
+
+
 def test_the_problem_schema_lists_every_code_and_extension_member():
     problem = printed_document()["components"]["schemas"]["Problem"]
     assert set(problem["properties"]["code"]["enum"]) == set(ERROR_CODES)
