@@ -55,7 +55,8 @@ def _bindir_candidates() -> list[Path]:
     return found
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -68,7 +69,7 @@ class LocalCluster:
         self.bindir = find_bindir()
         self.as_root = os.geteuid() == 0
         self.dir = Path(tempfile.mkdtemp(prefix="billing-pg-"))
-        self.port = _free_port()
+        self.port = free_port()
         self.user = "postgres"
         self._started = False
 
