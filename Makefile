@@ -65,7 +65,7 @@ openapi: $(STAMP)  ## the OpenAPI 3.1 document into out/openapi.json
 	mkdir -p out && $(OPENAPI) > out/openapi.json
 
 test-pooler: $(STAMP)  ## invoicing, webhook and access tests through PgBouncer (transaction mode)
-	BILLING_TEST_PGBOUNCER=1 $(PY) -m pytest -n 2 -q $(POOLER_TESTS)
+	BILLING_TEST_PGBOUNCER=1 $(PY) -m pytest -n 2 $(POOLER_TESTS)
 
 serve: $(STAMP) $(WEB_BUILD)  ## the API on http://127.0.0.1:7071 with local data and stand-ins
 	$(PY) -m billing serve-local --port 7071
