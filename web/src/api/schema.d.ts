@@ -566,7 +566,7 @@ export interface components {
             /** Allowed */
             allowed: boolean;
             /** Reason */
-            reason: string | null;
+            reason: ("forbidden_role" | "mfa_not_enabled" | "not_allow_listed" | "mfa_verification_required") | null;
             /** Mfa Enabled */
             mfa_enabled: boolean;
             /** Verified Until */

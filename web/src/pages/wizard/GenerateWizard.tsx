@@ -5,6 +5,7 @@ import { Button } from '../../components/Button'
 import { Modal } from '../../components/Modal'
 import { Loading } from '../../components/Spinner'
 import { useBilling } from '../../lib/billing'
+import { useAction } from '../../lib/useAction'
 import { BatchProgress, BatchResult, isRunning } from './BatchProgress'
 import { OptionsStep, type Options } from './OptionsStep'
 import { PeriodStep, periodErrors, type PeriodChoice } from './PeriodStep'
@@ -46,28 +47,23 @@ export function GenerateWizard({ onClose, onViewHistory }: { onClose: () => void
   const [selected, setSelected] = useState<Set<string>>(new Set())
   const [options, setOptions] = useState<Options>({ mode: 'draft', dueInDays: 30, autoCreateStripeCustomers: true, skipMissingStripeCustomers: false, allowDuplicate: false })
   const [batch, setBatch] = useState<Batch | null>(null)
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>(null)
+  const { run, busy, error: actionError } = useAction()
+  const [pollError, setPollError] = useState<unknown>(null)
+  const error = actionError ?? pollError
 
   const running = batch !== null && isRunning(batch)
   useEffect(() => {
     if (!batch || !isRunning(batch)) return
     const timer = setTimeout(() => {
       unwrap(client.GET('/api/billing/invoice-batches/{batch_id}', { params: { path: { batch_id: batch.id } } }))
-        .then(setBatch, setError)
+        .then(setBatch, setPollError)
     }, POLL_MS)
     return () => clearTimeout(timer)
   }, [batch, client])
 
-  const attempt = async (work: () => Promise<void>) => {
-    setBusy(true)
-    setError(null)
-    try {
-      await work()
-    } catch (e) {
-      setError(e)
-    }
-    setBusy(false)
+  const attempt = (work: () => Promise<void>) => {
+    setPollError(null)
+    return run(work)
   }
 
   const loadPreview = () => {
